@@ -1,0 +1,10 @@
+"""Teaching-facing helpers for the aws-de-labs notebooks.
+
+They only start the lab, wait, display, check and clean up: every AWS call the
+labs teach is written out in the notebooks with plain boto3 / pyathena /
+mysql-connector.  Importing this package has no side effects.
+
+Modules: :mod:`helpers.lab` (targets, tags, require, inventory, teardown),
+:mod:`helpers.show` (compact summaries), :mod:`helpers.wait` (waiters with progress),
+:mod:`helpers.resources` (what inventory/teardown know how to find and delete).
+"""

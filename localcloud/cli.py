@@ -57,10 +57,11 @@ def running_status() -> dict | None:
     return _request("/_localcloud/status", info["port"]) if info else None
 
 
-def start() -> dict:
+def start(as_json: bool = False) -> dict:
+    say = (lambda msg: None) if as_json else print
     status = running_status()
     if status:
-        print(f"localcloud already running at {status['endpoint']} (pid {status['pid']}).")
+        say(f"localcloud already running at {status['endpoint']} (pid {status['pid']}).")
         return status
     port = config.port()
     if not _port_free(port):
@@ -89,8 +90,8 @@ def start() -> dict:
         if daemon_file().exists():
             status = _request("/_localcloud/status", port, timeout=1)
             if status:
-                print(f"localcloud running at {status['endpoint']} (pid {status['pid']}, "
-                      f"started in {time.monotonic() - t0:.1f} s).")
+                say(f"localcloud running at {status['endpoint']} (pid {status['pid']}, "
+                    f"started in {time.monotonic() - t0:.1f} s).")
                 return status
         time.sleep(0.05)
     _kill_group(proc.pid)
@@ -157,7 +158,8 @@ def print_env() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("start", help="start the daemon in the background (no-op if running)")
+    sp = sub.add_parser("start", help="start the daemon in the background (no-op if running)")
+    sp.add_argument("--json", action="store_true", help="print the status document instead")
     sub.add_parser("stop", help="stop the daemon and every process it started")
     st = sub.add_parser("status", help="endpoint, engines and processes")
     st.add_argument("--json", action="store_true")
@@ -167,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.cmd == "start":
-            start()
+            status = start(as_json=args.json)
+            if args.json:
+                print(json.dumps(status))
         elif args.cmd == "stop":
             stop()
         elif args.cmd == "status":

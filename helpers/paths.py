@@ -1,0 +1,28 @@
+"""Where the labs keep files on disk (introduced in 00_setup)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def lab_dir() -> Path:
+    """Git-ignored folder for key files, downloads and localcloud state (LAB_DIR overrides)."""
+    d = Path(os.environ.get("LAB_DIR") or PROJECT_ROOT / ".lab")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def data_file(name: str) -> Path:
+    return PROJECT_ROOT / "data" / name
+
+
+def relative(path: Path | str) -> str:
+    """A path as notebooks print it: relative to the project, never /home/you/... ."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

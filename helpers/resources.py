@@ -1,0 +1,172 @@
+"""What ``lab.inventory()`` finds and ``lab.teardown()`` deletes (introduced in 00_setup).
+
+Each kind of resource has a *collector*: it lists the lab-tagged resources of that kind
+and knows how to delete one.  Collectors run in ``order`` (instances before the security
+groups they use, objects before their bucket).  Later labs add collectors here for the
+resources they create.  Only resources carrying ``Project=aws-de-labs`` are ever touched.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import boto3
+from botocore.exceptions import ClientError
+
+from . import lab
+
+PROJECT_KEY, PROJECT_VALUE = lab.PROJECT_TAG
+
+
+@dataclass
+class Resource:
+    kind: str  # e.g. "ec2 instance"
+    id: str
+    lab: str
+    state: str = ""
+    name: str = ""
+    delete: Callable[[], None] = field(default=lambda: None, repr=False)
+
+
+@dataclass
+class Collector:
+    kind: str
+    order: int
+    find: Callable[[], list[Resource]]
+
+
+COLLECTORS: list[Collector] = []
+
+
+def collector(kind: str, order: int):
+    def register(fn):
+        COLLECTORS.append(Collector(kind, order, fn))
+        COLLECTORS.sort(key=lambda c: c.order)
+        return fn
+    return register
+
+
+def _tags(items) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def _is_lab(tags: dict) -> bool:
+    return tags.get(PROJECT_KEY) == PROJECT_VALUE
+
+
+def _retry_dependency(fn: Callable[[], None], attempts: int = 20) -> None:
+    """Retry while AWS still sees a dependency (an instance that is shutting down)."""
+    delay, _ = lab.poll_policy(5.0, attempts)
+    for i in range(attempts):
+        try:
+            return fn()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "DependencyViolation" or i == attempts - 1:
+                raise
+            time.sleep(delay)
+
+
+# ---- EC2 -----------------------------------------------------------------------------------
+
+_LAB_FILTER = [{"Name": f"tag:{PROJECT_KEY}", "Values": [PROJECT_VALUE]}]
+
+
+@collector("ec2 instance", order=10)
+def _instances() -> list[Resource]:
+    ec2 = boto3.client("ec2")
+    found = []
+    for page in ec2.get_paginator("describe_instances").paginate(Filters=_LAB_FILTER):
+        for res in page["Reservations"]:
+            for inst in res["Instances"]:
+                state = inst["State"]["Name"]
+                if state in ("terminated", "shutting-down"):
+                    continue
+                tags = _tags(inst.get("Tags"))
+                iid = inst["InstanceId"]
+
+                def delete(iid=iid):
+                    ec2.terminate_instances(InstanceIds=[iid])
+                    delay, attempts = lab.poll_policy(15, 40)
+                    ec2.get_waiter("instance_terminated").wait(
+                        InstanceIds=[iid], WaiterConfig={"Delay": delay, "MaxAttempts": attempts})
+
+                found.append(Resource("ec2 instance", iid, tags.get("Lab", ""), state, tags.get("Name", ""), delete))
+    return found
+
+
+@collector("ec2 key pair", order=20)
+def _key_pairs() -> list[Resource]:
+    ec2 = boto3.client("ec2")
+    return [Resource("ec2 key pair", kp["KeyName"], _tags(kp.get("Tags")).get("Lab", ""), "", kp["KeyName"],
+                     lambda name=kp["KeyName"]: ec2.delete_key_pair(KeyName=name))
+            for kp in ec2.describe_key_pairs(Filters=_LAB_FILTER)["KeyPairs"]]
+
+
+@collector("ec2 security group", order=30)
+def _security_groups() -> list[Resource]:
+    ec2 = boto3.client("ec2")
+    found = []
+    for page in ec2.get_paginator("describe_security_groups").paginate(Filters=_LAB_FILTER):
+        for sg in page["SecurityGroups"]:
+            gid = sg["GroupId"]
+            found.append(Resource("ec2 security group", gid, _tags(sg.get("Tags")).get("Lab", ""), "",
+                                  sg["GroupName"],
+                                  lambda gid=gid: _retry_dependency(lambda: ec2.delete_security_group(GroupId=gid))))
+    return found
+
+
+# ---- S3 ------------------------------------------------------------------------------------
+
+@collector("s3 bucket", order=90)
+def _buckets() -> list[Resource]:
+    s3 = boto3.client("s3")
+    found = []
+    for b in s3.list_buckets().get("Buckets", []):
+        name = b["Name"]
+        try:
+            tags = _tags(s3.get_bucket_tagging(Bucket=name)["TagSet"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchTagSet", "NoSuchBucket", "AccessDenied"):
+                continue
+            raise
+        if _is_lab(tags):
+            found.append(Resource("s3 bucket", name, tags.get("Lab", ""), "", name,
+                                  lambda name=name: _empty_and_delete_bucket(name)))
+    return found
+
+
+def _empty_and_delete_bucket(name: str) -> None:
+    bucket = boto3.resource("s3").Bucket(name)
+    bucket.object_versions.delete()  # every version and delete marker, not only the latest
+    bucket.objects.delete()
+    bucket.delete()
+
+
+# ---- the two entry points lab.inventory() and lab.teardown() use ------------------------------
+
+def find_all(lab_id: str | None = None) -> list[Resource]:
+    found = []
+    for c in COLLECTORS:
+        found.extend(r for r in c.find() if lab_id is None or r.lab == lab_id)
+    return found
+
+
+def as_table(found: list[Resource]):
+    import pandas as pd
+
+    cols = ["kind", "id", "name", "lab", "state"]
+    return pd.DataFrame([[getattr(r, c) for c in cols] for r in found], columns=cols)
+
+
+def delete_all(lab: str | None = None, dry_run: bool = False) -> list[Resource]:
+    found = find_all(lab)
+    if not found:
+        print("Nothing tagged Project=aws-de-labs to delete.")
+        return []
+    for r in found:
+        if not dry_run:
+            r.delete()
+        print(f"{'would delete' if dry_run else 'deleted'} {r.kind} {r.name or r.id} (lab {r.lab or '?'})")
+    return found

@@ -1,0 +1,66 @@
+# aws-de-labs: `make lab` opens the labs, `make test` runs every test. Both set up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
+
+.PHONY: setup lab run outputs test test-units test-notebooks stop clean-lab help
+
+help:
+	@echo "make lab      set up, start localcloud, open JupyterLab on notebooks/"
+	@echo "make test     set up, run unit tests, then nbval over every notebook"
+	@echo "make run      execute every notebook headless (copies in .lab/run/)"
+	@echo "make outputs  re-execute notebooks in place (refresh committed outputs)"
+	@echo "make stop     stop localcloud and everything it started"
+
+setup: $(STAMP) mariadb
+
+# The venv is rebuilt when pyproject.toml (the one place versions are pinned) changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version)); set PYTHON=python3.11"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); \
+	  else echo "python3 -m venv failed: install python3-venv (sudo apt-get install python3-venv)"; exit 1; fi; }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+# Debian's MariaDB server runs the RDS labs' databases on the local target.
+mariadb:
+	@if command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's mariadb-server (used by the RDS labs on the local target)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
+	else echo "NOTE: no MariaDB server found and none installable here; the RDS labs need one (see README)."; fi
+
+lab: setup
+	$(BIN)/python -m localcloud start
+	$(BIN)/jupyter lab notebooks/
+
+run: setup
+	$(BIN)/python -m localcloud start
+	$(BIN)/python tools/run_notebooks.py
+
+outputs: setup
+	$(BIN)/python -m localcloud start
+	$(BIN)/python -m localcloud reset
+	$(BIN)/python tools/run_notebooks.py --inplace
+
+test: setup test-units test-notebooks
+
+test-units:
+	$(BIN)/python -m pytest tests/ -q
+
+# The whole series in order, then each notebook on its own (localcloud reset before each).
+test-notebooks:
+	$(BIN)/python -m pytest $(NBVAL) notebooks/ -q
+	$(BIN)/python -m pytest $(NBVAL) --lab-fresh-each notebooks/ -q
+
+stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m localcloud stop; fi

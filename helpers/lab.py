@@ -222,17 +222,33 @@ def requirement(name: str, lab: str, description: str):
     return register
 
 
+def _load_requirements() -> None:
+    """Import ``helpers.requirements`` and every ``helpers.requirements_*`` (each lab's own)."""
+    import importlib
+    import pkgutil
+
+    import helpers
+
+    for m in pkgutil.iter_modules(helpers.__path__):
+        if m.name == "requirements" or m.name.startswith("requirements_"):
+            importlib.import_module(f"helpers.{m.name}")
+
+
 def require(*names: str) -> None:
-    """Make sure what earlier labs created exists; create it (and say so) when it does not."""
+    """Make sure what earlier labs created exists; create it (and say so) when it does not.
+
+    Each name is registered with :func:`requirement` in ``helpers/requirements*.py``;
+    requirements a name depends on are listed first by the caller (``require("a", "b")``).
+    """
     current()
-    from . import requirements  # noqa: F401  (registers the built-in requirements)
+    _load_requirements()
 
     for name in names:
         if name not in REQUIREMENTS:
             raise LabError(f"unknown prerequisite {name!r}; known: {', '.join(sorted(REQUIREMENTS))}")
         req = REQUIREMENTS[name]
         if req.ensure():
-            print(f"+ {req.description}: created now (lab {req.lab} shows how it is made)")
+            print(f"✓ {req.description}: created now (lab {req.lab} shows how it is made)")
         else:
             print(f"✓ {req.description}: already there")
 

@@ -2,8 +2,9 @@
 
 Each kind of resource has a *collector*: it lists the lab-tagged resources of that kind
 and knows how to delete one.  Collectors run in ``order`` (instances before the security
-groups they use, objects before their bucket).  Later labs add collectors here for the
-resources they create.  Only resources carrying ``Project=aws-de-labs`` are ever touched.
+groups they use, objects before their bucket).  This module holds EC2 and S3; a later
+lab adds its own module ``helpers/resources_<service>.py`` using :func:`collector`, and it
+is picked up automatically.  Only resources carrying ``Project=aws-de-labs`` are ever touched.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ COLLECTORS: list[Collector] = []
 
 def collector(kind: str, order: int):
     def register(fn):
+        if any(c.kind == kind for c in COLLECTORS):
+            return fn  # module imported twice (e.g. autoreload): keep one
         COLLECTORS.append(Collector(kind, order, fn))
         COLLECTORS.sort(key=lambda c: c.order)
         return fn
@@ -146,7 +149,20 @@ def _empty_and_delete_bucket(name: str) -> None:
 
 # ---- the two entry points lab.inventory() and lab.teardown() use ------------------------------
 
+def load_extensions() -> None:
+    """Import every ``helpers.resources_*`` module (each registers its collectors)."""
+    import importlib
+    import pkgutil
+
+    import helpers
+
+    for m in pkgutil.iter_modules(helpers.__path__):
+        if m.name.startswith("resources_"):
+            importlib.import_module(f"helpers.{m.name}")
+
+
 def find_all(lab_id: str | None = None) -> list[Resource]:
+    load_extensions()
     found = []
     for c in COLLECTORS:
         found.extend(r for r in c.find() if lab_id is None or r.lab == lab_id)

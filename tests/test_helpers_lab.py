@@ -110,7 +110,7 @@ def test_require_creates_once_then_reports_it_exists(local, capsys, monkeypatch)
     lab.require("req-test")
     lab.require("req-test")
     out = capsys.readouterr().out.splitlines()
-    assert out == ["+ a test bucket: created now (lab 04 shows how it is made)",
+    assert out == ["✓ a test bucket: created now (lab 04 shows how it is made)",
                    "✓ a test bucket: already there"]
     s3.delete_bucket(Bucket="req-test")
 

@@ -1,8 +1,9 @@
 """The extension mechanism: each service engine is one module here.
 
 An engine module defines ``ENGINE``, a subclass of :class:`Engine`.  The daemon
-instantiates every module listed in :data:`ENGINE_MODULES`, in order, and the gateway
-calls its hooks for the AWS services it names:
+instantiates every module of this package that defines one (dropping a module in is
+all it takes), sorted by ``Engine.order``, and the gateway calls its hooks for the AWS
+services it names:
 
 * ``before(call)`` runs before moto; returning a :class:`~localcloud.calls.Response`
   answers the call instead of moto (an AWS-like rejection, or a real result).
@@ -16,6 +17,7 @@ processes only through :attr:`EngineContext.processes`, so ``localcloud stop`` e
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +25,10 @@ from .. import config
 from ..calls import Call, Response
 from ..processes import Supervisor
 
-ENGINE_MODULES: tuple[str, ...] = (
-    "localcloud.engines.requestlog",
-)
+
+
+def engine_modules() -> list[str]:
+    return [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
 
 
 @dataclass
@@ -46,6 +49,7 @@ class EngineContext:
 
 class Engine:
     name: str = "engine"
+    order: int = 50  # hooks run in this order (lower first)
     services: tuple[str, ...] = ()  # signing names this engine hooks; "*" for all
 
     def __init__(self, ctx: EngineContext) -> None:
@@ -71,9 +75,11 @@ class Engine:
         return {}
 
 
-def load_engines(ctx_factory, modules: tuple[str, ...] = ENGINE_MODULES) -> list[Engine]:
-    engines = []
-    for mod_name in modules:
-        cls = importlib.import_module(mod_name).ENGINE
-        engines.append(cls(ctx_factory(cls.name)))
-    return engines
+def load_engines(ctx_factory, modules: list[str] | None = None) -> list[Engine]:
+    classes = []
+    for mod_name in modules if modules is not None else engine_modules():
+        cls = getattr(importlib.import_module(mod_name), "ENGINE", None)
+        if cls is not None:
+            classes.append(cls)
+    classes.sort(key=lambda c: (c.order, c.name))
+    return [cls(ctx_factory(cls.name)) for cls in classes]

@@ -14,6 +14,7 @@ from . import Engine
 
 class RequestLog(Engine):
     name = "requestlog"
+    order = 90  # after the engines that may answer or replace a call
     services = ("*",)
 
     def start(self) -> None:

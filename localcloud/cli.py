@@ -34,12 +34,20 @@ def _request(path: str, port: int, method: str = "GET", timeout: float = 2.0) ->
         return None
 
 
+def _is_ours(pid: int) -> bool:
+    """True when ``pid`` is a localcloud daemon (not a reused pid after a crash)."""
+    try:
+        return b"localcloud\x00serve" in open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        return False
+
+
 def _daemon_info() -> dict | None:
     try:
         info = json.loads(daemon_file().read_text())
     except (OSError, ValueError):
         return None
-    return info if pid_alive(info["pid"]) else None
+    return info if pid_alive(info["pid"]) and _is_ours(info["pid"]) else None
 
 
 def _port_free(port: int) -> bool:
@@ -62,6 +70,9 @@ def start(as_json: bool = False) -> dict:
     status = running_status()
     if status:
         say(f"localcloud already running at {status['endpoint']} (pid {status['pid']}).")
+        if "LOCALCLOUD_PORT" in os.environ and not status["endpoint"].endswith(f":{config.port()}"):
+            print(f"localcloud: note: LOCALCLOUD_PORT={config.port()} is ignored while this daemon runs; "
+                  f"`python -m localcloud stop` first to move it.", file=sys.stderr)
         return status
     port = config.port()
     if not _port_free(port):
@@ -113,12 +124,12 @@ def stop() -> None:
         print("localcloud is not running.")
         return
     pid, pgid = info["pid"], info.get("pgid", info["pid"])
-    if pid_alive(pid):
+    if pid_alive(pid) and _is_ours(pid):  # a pid reused after a crash is someone else's
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 15
         while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-    _kill_group(pgid)  # anything left in the daemon's group (it is gone by now)
+        _kill_group(pgid)  # anything left in the daemon's group (it is gone by now)
     daemon_file().unlink(missing_ok=True)
     print("localcloud stopped.")
 
@@ -150,7 +161,8 @@ def print_status(as_json: bool) -> int:
 
 
 def print_env() -> None:
-    for k, v in config.client_env().items():
+    info = _daemon_info()  # a running daemon's port wins over LOCALCLOUD_PORT
+    for k, v in config.client_env(info["port"] if info else None).items():
         print(f"export {k}={shlex.quote(v)}")
     print("unset " + " ".join(config.CLIENT_ENV_UNSET))
 

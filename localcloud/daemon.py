@@ -30,6 +30,15 @@ def mariadb_server() -> str | None:
     return None
 
 
+def _request_id(headerdict: dict | None = None) -> str:
+    import uuid
+
+    rid = uuid.uuid4().hex + uuid.uuid4().hex[:20]  # 52 characters, as moto's
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = rid
+    return rid
+
+
 class Daemon:
     def __init__(self, port: int) -> None:
         self.port = port
@@ -87,8 +96,12 @@ class Daemon:
 
     @staticmethod
     def _seed() -> None:
+        import moto.core.responses
         from moto.moto_api._internal import mock_random
 
+        # moto draws every response's request id from the seeded generator too, so a
+        # read call would shift every later resource id; request ids get their own source.
+        moto.core.responses.gen_amzn_requestid_long = _request_id
         mock_random.seed(config.SEED)
 
     def reset(self) -> None:

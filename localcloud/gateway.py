@@ -12,7 +12,8 @@ from .awserrors import error
 from .calls import Call, Response
 
 log = logging.getLogger("localcloud.gateway")
-_SCOPE_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/")
+# SigV4 scope, from the Authorization header or a presigned URL's X-Amz-Credential
+_SCOPE_SERVICE = re.compile(r"Credential=[^/&]+(?:/|%2F)\d{8}(?:/|%2F)[^/&%]+(?:/|%2F)([^/&%]+)(?:/|%2F)")
 
 
 class Gateway:
@@ -28,7 +29,8 @@ class Gateway:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_localcloud/"):
             return self._control(environ, start_response)
-        m = _SCOPE_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        m = (_SCOPE_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+             or _SCOPE_SERVICE.search(environ.get("QUERY_STRING", "")))
         service = m.group(1) if m else ""
         engines = self._engines_for(service)
         if not engines:
@@ -82,6 +84,6 @@ class Gateway:
         body = environ["wsgi.input"].read(length) if length else b""
         status, doc = self.control(environ["REQUEST_METHOD"], environ["PATH_INFO"], body)
         payload = json.dumps(doc, indent=1).encode()
-        start_response(f"{status} OK", [("Content-Type", "application/json"),
+        start_response(f"{status} {'OK' if status < 400 else 'Error'}", [("Content-Type", "application/json"),
                                         ("Content-Length", str(len(payload)))])
         return [payload]

@@ -48,6 +48,7 @@ class Supervisor:
         self._jobs: queue.Queue = queue.Queue()
         self._children: list[Child] = []
         self._lock = threading.Lock()
+        self._closed = False
         self._thread = threading.Thread(target=self._spawner, name="localcloud-spawner", daemon=True)
         self._thread.start()
 
@@ -63,6 +64,8 @@ class Supervisor:
                 fut.set_exception(exc)
 
     def spawn(self, argv: list[str], name: str, owner: str = "", **popen_kwargs) -> Child:
+        if self._closed:
+            raise RuntimeError("localcloud is stopping: no new processes")
         popen_kwargs.setdefault("stdin", subprocess.DEVNULL)
         fut: Future = Future()
         self._jobs.put((argv, popen_kwargs, fut))
@@ -97,6 +100,7 @@ class Supervisor:
             self.terminate(c, timeout)
 
     def close(self) -> None:
+        self._closed = True
         self.stop_all()
         self._jobs.put(None)
 

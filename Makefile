@@ -41,7 +41,7 @@ mariadb:
 
 lab: setup
 	$(BIN)/python -m localcloud start
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 run: setup
 	$(BIN)/python -m localcloud start

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
 
-.PHONY: setup lab run outputs test test-units test-notebooks stop clean-lab help
+.PHONY: setup mariadb openssh lab run outputs test test-units test-notebooks stop clean-lab help
 
 help:
 	@echo "make lab      set up, start localcloud, open JupyterLab on notebooks/"
@@ -15,7 +15,7 @@ help:
 	@echo "make outputs  re-execute notebooks in place (refresh committed outputs)"
 	@echo "make stop     stop localcloud and everything it started"
 
-setup: $(STAMP) mariadb
+setup: $(STAMP) mariadb openssh
 
 # The venv is rebuilt when pyproject.toml (the one place versions are pinned) changes.
 $(STAMP): pyproject.toml
@@ -38,6 +38,15 @@ mariadb:
 	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
 	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
 	else echo "NOTE: no MariaDB server found and none installable here; the RDS labs need one (see README)."; fi
+
+# The OpenSSH client: lab 01 prints an ssh command and runs it exactly as printed.
+openssh:
+	@if command -v ssh >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-client >/dev/null; \
+	else echo "NOTE: no ssh client found; lab 01's OpenSSH steps need one (install openssh-client)."; fi
 
 lab: setup
 	$(BIN)/python -m localcloud start

@@ -6,5 +6,7 @@ mysql-connector.  Importing this package has no side effects.
 
 Modules: :mod:`helpers.lab` (targets, tags, require, inventory, teardown),
 :mod:`helpers.show` (compact summaries), :mod:`helpers.wait` (waiters with progress),
-:mod:`helpers.resources` (what inventory/teardown know how to find and delete).
+:mod:`helpers.resources` (what inventory/teardown know how to find and delete),
+:mod:`helpers.ssh` (key files and SSH endpoints, lab 01), :mod:`helpers.mysql` (RDS secrets and
+connection errors, labs 02–03).
 """

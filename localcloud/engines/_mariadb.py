@@ -1,0 +1,207 @@
+"""One MariaDB server per RDS DB instance: its data folder, its command line, readiness, dumps.
+
+Used by the ``rds_mariadb`` engine (labs 02, 03, 06).  Everything here runs through the
+daemon's :class:`~localcloud.processes.Supervisor`, so no server outlives localcloud.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from ..processes import Child, Supervisor
+
+INSTALL_HINT = ("The RDS labs run a real MariaDB server on the local target, and none was found "
+                "(looked for mariadbd/mysqld on PATH and in /usr/sbin). Install it with "
+                "`sudo apt-get install mariadb-server` (Debian/Ubuntu; `make lab` does this when it "
+                "can), then restart localcloud: `python -m localcloud stop` and run the cell again.")
+
+# The privileges RDS for MySQL gives the master user: no SUPER, no FILE, no SHUTDOWN.
+MASTER_PRIVILEGES = ("SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, "
+                     "ALTER, SHOW DATABASES, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, "
+                     "REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, "
+                     "ALTER ROUTINE, CREATE USER, EVENT, TRIGGER")
+
+
+_TEMPLATE_LOCK = threading.Lock()  # one template build at a time
+
+
+class MariaDBMissing(RuntimeError):
+    pass
+
+
+def _find(names: tuple[str, ...], extra_path: str) -> str | None:
+    for name in names:
+        found = shutil.which(name) or shutil.which(name, path=extra_path)
+        if found:
+            return found
+    return None
+
+
+def server_binary() -> str | None:
+    return _find(("mariadbd", "mysqld"), "/usr/sbin:/usr/local/sbin")
+
+
+def tools() -> dict[str, str]:
+    """Paths of the server, the data-folder initialiser and the dump tool; MariaDBMissing if absent."""
+    server = server_binary()
+    install = _find(("mariadb-install-db", "mysql_install_db"), "/usr/bin:/usr/local/bin")
+    dump = _find(("mariadb-dump", "mysqldump"), "/usr/bin:/usr/local/bin")
+    if not (server and install and dump):
+        raise MariaDBMissing(INSTALL_HINT)
+    return {"server": server, "install": install, "dump": dump}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_root() -> list[str]:
+    # mariadbd refuses to run as root unless told to; as anyone else --user is not needed.
+    return ["--user=root"] if os.geteuid() == 0 else []
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class Server:
+    """A MariaDB server with its own folder: ``<home>/data`` plus its log and pid file."""
+
+    def __init__(self, home: Path, supervisor: Supervisor, owner: str, name: str) -> None:
+        self.home = home
+        self.datadir = home / "data"
+        self.supervisor = supervisor
+        self.owner = owner
+        self.name = name
+        self.port = 0  # internal port on 127.0.0.1; learners connect through the TCP gate
+        self.child: Child | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def initialise(self, template: Path | None = None) -> None:
+        """Create the data folder (system tables only: no test database, no anonymous users).
+
+        With ``template``, the system tables are made once there and copied for each new
+        instance: copying 20 MB is much faster than running mariadb-install-db again.
+        """
+        self.home.mkdir(parents=True, exist_ok=True)
+        if template is None:
+            self._install(self.datadir, self.home / "install.log")
+            return
+        with _TEMPLATE_LOCK:
+            if not (template / "mysql").is_dir():
+                shutil.rmtree(template, ignore_errors=True)
+                template.parent.mkdir(parents=True, exist_ok=True)
+                self._install(template, template.parent / "template-install.log")
+        shutil.copytree(template, self.datadir)
+
+    def _install(self, datadir: Path, logfile: Path) -> None:
+        t = tools()
+        with open(logfile, "wb") as log:
+            child = self.supervisor.spawn(
+                [t["install"], "--no-defaults", f"--datadir={datadir}", "--skip-test-db",
+                 "--auth-root-authentication-method=socket", "--innodb-log-file-size=8M",
+                 *_as_root()], name=f"mariadb-install-db {self.name}", owner=self.owner,
+                stdout=log, stderr=subprocess.STDOUT)
+            code = child.popen.wait(120)
+        if code != 0:
+            shutil.rmtree(datadir, ignore_errors=True)
+            tail = " | ".join(logfile.read_text(errors="replace").strip().splitlines()[-5:])
+            raise RuntimeError(f"mariadb-install-db failed (exit {code}): {tail}")
+
+    def start(self, master_user: str | None = None, password: str | None = None,
+              options: dict[str, str] | None = None) -> None:
+        """Start the server; with ``master_user``, create that user first (RDS's master user)."""
+        t = tools()
+        argv = [t["server"], "--no-defaults", f"--datadir={self.datadir}",
+                "--socket=mysqld.sock",  # relative to the datadir: short, whatever the project path
+                f"--pid-file={self.home / 'mysqld.pid'}", f"--log-error={self.home / 'mysqld.err'}",
+                "--skip-networking=0", "--bind-address=127.0.0.1", "--skip-name-resolve",
+                "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M",
+                "--performance-schema=OFF", "--max-connections=100",
+                "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+                *_as_root()]
+        for key, value in (options or {}).items():
+            argv.append(f"--{key.replace('_', '-')}={value}")
+        init = None
+        if master_user:
+            # The init file holds the password: owner-only, deleted as soon as the server is up.
+            init = self.home / "init.sql"
+            fd = os.open(init, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                user = f"{_sql_string(master_user)}@'%'"
+                fh.write(f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {_sql_string(password or '')};\n"
+                         f"GRANT {MASTER_PRIVILEGES} ON *.* TO {user} WITH GRANT OPTION;\n")
+            argv.append(f"--init-file={init}")
+        try:
+            for attempt in range(3):  # the free port can be taken between choosing and binding
+                self.port = free_port()
+                self.child = self.supervisor.spawn(argv + [f"--port={self.port}"], name=f"mariadbd {self.name}",
+                                                   owner=self.owner, stdout=subprocess.DEVNULL,
+                                                   stderr=subprocess.DEVNULL)
+                if self._wait_listening():
+                    return
+                if "Address already in use" not in self._tail("mysqld.err"):
+                    break
+            self.stop()
+            raise RuntimeError(f"MariaDB did not start: {self._tail('mysqld.err')}")
+        finally:
+            if init is not None:
+                init.unlink(missing_ok=True)
+
+    def _wait_listening(self, timeout: float = 60.0) -> bool:
+        """True once the server greets on its port (the init file has run by then)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.child is None or not self.child.alive():
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.settimeout(2)
+                    if s.recv(4):  # the server's handshake packet
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.02)
+        return False
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.supervisor.terminate(self.child, timeout=30)  # SIGTERM: a clean InnoDB shutdown
+            self.child = None
+
+    @property
+    def running(self) -> bool:
+        return self.child is not None and self.child.alive()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    # -- data --------------------------------------------------------------------------------
+    def dump(self, user: str, password: str, target: Path) -> None:
+        """A consistent logical copy of every database (what a snapshot keeps)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, MYSQL_PWD=password)  # never on a command line (visible in ps)
+        with open(target, "wb") as out, open(target.with_suffix(".log"), "wb") as log:
+            child = self.supervisor.spawn(
+                [tools()["dump"], "--no-defaults", "-h", "127.0.0.1", "-P", str(self.port), "-u", user,
+                 "--all-databases", "--single-transaction", "--routines", "--events"],
+                name=f"mariadb-dump {self.name}", owner=self.owner, stdout=out, stderr=log, env=env)
+            code = child.popen.wait(300)
+        if code != 0:
+            raise RuntimeError(f"mariadb-dump failed (exit {code}): {target.with_suffix('.log').read_text()[-500:]}")
+
+    def _tail(self, name: str, lines: int = 5) -> str:
+        try:
+            text = (self.home / name).read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "(no log)"
+        return " | ".join(text[-lines:])

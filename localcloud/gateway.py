@@ -54,7 +54,7 @@ class Gateway:
         except Exception as exc:  # an engine bug must not look like a hung AWS
             log.error("engine failure on %s %s\n%s", service, call.action, traceback.format_exc())
             resp = error(call, "InternalFailure", f"localcloud engine error: {exc}", status=500, sender=False)
-        return self._send(resp, start_response)
+        return self._send(resp, start_response, head=environ.get("REQUEST_METHOD") == "HEAD")
 
     def _moto(self, environ) -> Response:
         captured = {}
@@ -73,11 +73,13 @@ class Gateway:
         return Response(captured["status"], dict(captured["headers"]), body)
 
     @staticmethod
-    def _send(resp: Response, start_response):
+    def _send(resp: Response, start_response, head: bool = False):
         headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length", "transfer-encoding")}
-        headers["Content-Length"] = str(len(resp.body))
+        length = next((v for k, v in resp.headers.items() if k.lower() == "content-length"), None)
+        # A HEAD answer carries the length a GET would return (S3 head_object sizes), and no body.
+        headers["Content-Length"] = str(length) if head and length is not None else str(len(resp.body))
         start_response(f"{resp.status} {'OK' if resp.status < 400 else 'Error'}", list(headers.items()))
-        return [resp.body]
+        return [b""] if head else [resp.body]
 
     def _control(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)

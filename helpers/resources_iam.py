@@ -1,0 +1,95 @@
+"""IAM roles and customer-managed policies the labs create (lab 04's crawler role, lab 05's
+Lambda execution role), for ``lab.inventory()`` / ``lab.teardown()``.
+
+They go after what runs as them (functions, crawlers: lower orders) and before S3 buckets.
+Only resources tagged ``Project=aws-de-labs`` are touched; AWS's service-linked roles never.
+"""
+
+from __future__ import annotations
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .resources import Resource, _is_lab, collector
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] in ("NoSuchEntity", "NoSuchEntityException")
+
+
+def _quietly(fn, *args, **kwargs) -> None:
+    """Delete something that may already be gone."""
+    try:
+        fn(*args, **kwargs)
+    except ClientError as exc:
+        if not _missing(exc):
+            raise
+
+
+@collector("iam role", order=57)
+def _roles() -> list[Resource]:
+    iam = boto3.client("iam")
+    found = []
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            name = role["RoleName"]
+            if role.get("Path", "/").startswith("/aws-service-role/"):
+                continue  # AWS's own service-linked roles
+            try:
+                tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise
+            if not _is_lab(tags):
+                continue
+
+            def delete(name=name):
+                # IAM refuses to delete a role that still has policies or instance profiles.
+                for p in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+                    for pol in p["PolicyNames"]:
+                        _quietly(iam.delete_role_policy, RoleName=name, PolicyName=pol)
+                for p in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+                    for pol in p["AttachedPolicies"]:
+                        _quietly(iam.detach_role_policy, RoleName=name, PolicyArn=pol["PolicyArn"])
+                for p in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name):
+                    for prof in p["InstanceProfiles"]:
+                        _quietly(iam.remove_role_from_instance_profile, RoleName=name,
+                                 InstanceProfileName=prof["InstanceProfileName"])
+                _quietly(iam.delete_role, RoleName=name)
+
+            found.append(Resource("iam role", name, tags.get("Lab", ""), "", name, delete))
+    return found
+
+
+@collector("iam policy", order=58)
+def _policies() -> list[Resource]:
+    iam = boto3.client("iam")
+    found = []
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):  # customer managed only
+        for pol in page["Policies"]:
+            arn = pol["Arn"]
+            try:
+                tags = {t["Key"]: t["Value"] for t in iam.list_policy_tags(PolicyArn=arn)["Tags"]}
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise
+            if not _is_lab(tags):
+                continue
+
+            def delete(arn=arn):
+                for p in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
+                    for r in p["PolicyRoles"]:
+                        _quietly(iam.detach_role_policy, RoleName=r["RoleName"], PolicyArn=arn)
+                    for u in p["PolicyUsers"]:
+                        _quietly(iam.detach_user_policy, UserName=u["UserName"], PolicyArn=arn)
+                    for g in p["PolicyGroups"]:
+                        _quietly(iam.detach_group_policy, GroupName=g["GroupName"], PolicyArn=arn)
+                for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+                    if not v["IsDefaultVersion"]:
+                        _quietly(iam.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
+                _quietly(iam.delete_policy, PolicyArn=arn)
+
+            found.append(Resource("iam policy", pol["PolicyName"], tags.get("Lab", ""), "", pol["PolicyName"], delete))
+    return found

@@ -1,0 +1,137 @@
+"""Lambda, SNS, SQS, CloudWatch Logs and IAM resources for ``lab.inventory()`` / ``lab.teardown()``
+(introduced in 05_lambda_event_driven).
+
+Order: after EC2 instances, before S3 buckets (order 90). Functions go first (their event
+source mappings with them, so nothing polls a queue that is about to disappear), then the
+topics (their subscriptions with them) and queues they used, and their log groups; the
+IAM roles and policies the functions ran as are collected by ``helpers.resources_iam``. Only resources tagged
+``Project=aws-de-labs`` are touched; a log group is also removed when it belongs to a
+lab-tagged function (Lambda creates ``/aws/lambda/<name>`` itself, untagged).
+"""
+
+from __future__ import annotations
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .resources import Resource, _is_lab, collector
+
+LOG_PREFIX = "/aws/lambda/"
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] in (
+        "ResourceNotFoundException", "NoSuchEntity", "NotFound", "NotFoundException",
+        "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+
+
+def _quietly(fn, *args, **kwargs) -> None:
+    """Delete something that may already be gone (deleted by a cell, or with its parent)."""
+    try:
+        fn(*args, **kwargs)
+    except ClientError as exc:
+        if not _missing(exc):
+            raise
+
+
+# ---- Lambda -----------------------------------------------------------------------------------
+
+def _lab_functions() -> list[tuple[str, dict]]:
+    lam = boto3.client("lambda")
+    found = []
+    for page in lam.get_paginator("list_functions").paginate():
+        for fn in page["Functions"]:
+            try:
+                tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise
+            if _is_lab(tags):
+                found.append((fn["FunctionName"], tags))
+    return found
+
+
+@collector("lambda function", order=50)
+def _functions() -> list[Resource]:
+    lam = boto3.client("lambda")
+
+    def delete(name):
+        for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
+            for m in page["EventSourceMappings"]:
+                _quietly(lam.delete_event_source_mapping, UUID=m["UUID"])
+        _quietly(lam.delete_function, FunctionName=name)
+
+    return [Resource("lambda function", name, tags.get("Lab", ""), "", name, lambda name=name: delete(name))
+            for name, tags in _lab_functions()]
+
+
+# ---- SNS and SQS --------------------------------------------------------------------------------
+
+@collector("sns topic", order=52)
+def _topics() -> list[Resource]:
+    sns = boto3.client("sns")
+    found = []
+    for page in sns.get_paginator("list_topics").paginate():
+        for t in page["Topics"]:
+            arn = t["TopicArn"]
+            try:
+                tags = {x["Key"]: x["Value"] for x in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise
+            if not _is_lab(tags):
+                continue
+
+            def delete(arn=arn):
+                for sub_page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
+                    for sub in sub_page["Subscriptions"]:
+                        if sub["SubscriptionArn"].startswith("arn:"):  # not "PendingConfirmation"
+                            _quietly(sns.unsubscribe, SubscriptionArn=sub["SubscriptionArn"])
+                _quietly(sns.delete_topic, TopicArn=arn)
+
+            name = arn.rsplit(":", 1)[-1]
+            found.append(Resource("sns topic", name, tags.get("Lab", ""), "", name, delete))
+    return found
+
+
+@collector("sqs queue", order=53)
+def _queues() -> list[Resource]:
+    sqs = boto3.client("sqs")
+    found = []
+    for page in sqs.get_paginator("list_queues").paginate():
+        for url in page.get("QueueUrls", []):
+            try:
+                tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise
+            if _is_lab(tags):
+                name = url.rsplit("/", 1)[-1]
+                found.append(Resource("sqs queue", name, tags.get("Lab", ""), "", name,
+                                      lambda url=url: _quietly(sqs.delete_queue, QueueUrl=url)))
+    return found
+
+
+# ---- CloudWatch Logs ------------------------------------------------------------------------------
+
+@collector("log group", order=55)
+def _log_groups() -> list[Resource]:
+    logs = boto3.client("logs")
+    functions = {f"{LOG_PREFIX}{name}": tags.get("Lab", "") for name, tags in _lab_functions()}
+    found = []
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=LOG_PREFIX):
+        for g in page["logGroups"]:
+            name = g["logGroupName"]
+            try:
+                tags = logs.list_tags_for_resource(resourceArn=g["arn"].removesuffix(":*")).get("tags", {})
+            except ClientError as exc:
+                if _missing(exc):
+                    continue
+                raise
+            if _is_lab(tags) or name in functions:
+                found.append(Resource("log group", name, tags.get("Lab") or functions.get(name, ""), "", name,
+                                      lambda name=name: _quietly(logs.delete_log_group, logGroupName=name)))
+    return found

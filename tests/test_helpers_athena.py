@@ -1,0 +1,65 @@
+"""helpers.athena (waits, cost), the sales-athena requirement and the analytics collectors."""
+
+import boto3
+import pytest
+
+from helpers import athena as ath_help
+from helpers import lab, resources
+
+
+@pytest.fixture(scope="module")
+def started():
+    return lab.start("04")
+
+
+def test_cost_has_the_10_mb_minimum():
+    assert ath_help.billed_bytes(1) == 10 * 1024 * 1024
+    assert ath_help.cost(1_476_991) == "1,476,991 bytes scanned -> billed 10 MB minimum -> $0.000048"
+    assert ath_help.cost(1024 ** 4).endswith("-> $5.000000")
+
+
+def test_sales_bucket_is_deterministic_and_valid():
+    name = ath_help.sales_bucket("123456789012", "us-east-1")
+    assert name == ath_help.sales_bucket("123456789012", "us-east-1") != ath_help.sales_bucket("210987654321", "us-east-1")
+    assert name.startswith("sales-data-analysis-") and len(name) <= 63 and name.islower()
+
+
+def test_wait_for_query_returns_failed_executions(started, capsys):
+    athena, s3 = boto3.client("athena"), boto3.client("s3")
+    s3.create_bucket(Bucket="helpers-athena-out")
+    qid = athena.start_query_execution(QueryString="SELECT * FROM nowhere",
+                                       ResultConfiguration={"OutputLocation": "s3://helpers-athena-out/"})["QueryExecutionId"]
+    ex = ath_help.wait_for_query(athena, qid)
+    assert ex["Status"]["State"] == "FAILED" and "does not exist" in ex["Status"]["StateChangeReason"]
+    assert "✓ the query" in capsys.readouterr().out
+
+
+def test_requirement_is_idempotent_and_collectors_clean_up(started):
+    lab._load_requirements()
+    req = lab.REQUIREMENTS["sales-athena"]
+    assert req.ensure() is True
+    assert req.ensure() is False
+    athena, glue, iam = boto3.client("athena"), boto3.client("glue"), boto3.client("iam")
+    s3 = boto3.client("s3")
+    bucket = ath_help.sales_bucket(started.account, started.region)
+    athena.create_work_group(Name="wg-test", Configuration={
+        "ResultConfiguration": {"OutputLocation": f"s3://{bucket}/output/"}}, Tags=lab.tags())
+    qid = athena.start_query_execution(QueryString="SELECT count(*) FROM sales_order_data",
+                                       QueryExecutionContext={"Database": "sales_db"}, WorkGroup="wg-test")["QueryExecutionId"]
+    ex = ath_help.wait_for_query(athena, qid)
+    assert ex["Status"]["State"] == "SUCCEEDED"
+    assert athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"] == "2823"
+    iam.create_role(RoleName="crawler-test", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": '
+                    '"Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
+                    Tags=lab.tags())
+    glue.create_crawler(Name="crawler-test", Role="arn:aws:iam::123456789012:role/crawler-test",
+                        DatabaseName="sales_db", Targets={"S3Targets": [{"Path": f"s3://{bucket}/input/"}]},
+                        Tags=lab.tag_dict())
+    kinds = {(r.kind, r.name) for r in resources.find_all("04")}
+    assert {("glue crawler", "crawler-test"), ("athena workgroup", "wg-test"), ("glue database", "sales_db"),
+            ("s3 bucket", bucket)} <= kinds
+    assert any(name == "crawler-test" and kind.startswith("iam role") for kind, name in kinds)
+    lab.teardown(lab="04")
+    assert resources.find_all("04") == []
+    assert "wg-test" not in [w["Name"] for w in athena.list_work_groups()["WorkGroups"]]
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

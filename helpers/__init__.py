@@ -8,5 +8,8 @@ Modules: :mod:`helpers.lab` (targets, tags, require, inventory, teardown),
 :mod:`helpers.show` (compact summaries), :mod:`helpers.wait` (waiters with progress),
 :mod:`helpers.resources` (what inventory/teardown know how to find and delete),
 :mod:`helpers.ssh` (key files and SSH endpoints, lab 01), :mod:`helpers.mysql` (RDS secrets and
-connection errors, labs 02–03).
+connection errors, labs 02–03), :mod:`helpers.athena` (query waits and costs, lab 04),
+:mod:`helpers.lambda_package` (deployment zips, lab 05), :mod:`helpers.rwsplit` (read/write
+router, lab 06), :mod:`helpers.dashboard` and :mod:`helpers.selfcheck` (lab dashboard and
+self-check quizzes, 00 onwards).
 """

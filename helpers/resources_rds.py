@@ -1,8 +1,9 @@
 """RDS and Secrets Manager resources for ``lab.inventory()`` / ``lab.teardown()`` (lab 02 on).
 
-DB instances go first (deleted without a final snapshot, waited for until gone, so the
-security group they use is free when the EC2 collector at order 30 deletes it), then the
-snapshots and parameter groups the labs made, then secrets the labs stored themselves.
+DB instances go first (read replicas before their source; deleted without a final snapshot,
+waited for until gone, so the security group they use is free when the EC2 collector at order
+30 deletes it), then the snapshots and parameter groups the labs made, then secrets the labs
+stored themselves.
 Secrets that RDS manages (``ManageMasterUserPassword``) are not listed: RDS deletes them
 with their instance.
 """
@@ -23,7 +24,7 @@ def _gone(exc: ClientError, *codes: str) -> bool:
 @collector("rds db instance", order=24)
 def _db_instances() -> list[Resource]:
     rds = boto3.client("rds")
-    found = []
+    found, replicas = [], set()
     for page in rds.get_paginator("describe_db_instances").paginate():
         for db in page["DBInstances"]:
             tags = _tags(db.get("TagList"))
@@ -44,6 +45,11 @@ def _db_instances() -> list[Resource]:
 
             found.append(Resource("rds db instance", ident, tags.get("Lab", ""), db["DBInstanceStatus"],
                                   ident, delete))
+            if db.get("ReadReplicaSourceDBInstanceIdentifier"):
+                replicas.add(ident)
+    # Read replicas first (lab 06): deleting a source first would make RDS promote its replicas,
+    # which then cannot be deleted until that promotion is over.
+    found.sort(key=lambda r: r.id not in replicas)
     return found
 
 

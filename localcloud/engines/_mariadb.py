@@ -2,16 +2,22 @@
 
 Used by the ``rds_mariadb`` engine (labs 02, 03, 06).  Everything here runs through the
 daemon's :class:`~localcloud.processes.Supervisor`, so no server outlives localcloud.
+
+Every server writes a GTID binary log with its own ``server_id`` (what RDS turns on with
+automated backups), so any instance can become the source of a read replica (lab 06), and
+has an internal ``rdsadmin`` account (as RDS does) that only the engine knows the password of.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import threading
 import time
+import zlib
 from pathlib import Path
 
 from ..processes import Child, Supervisor
@@ -21,11 +27,15 @@ INSTALL_HINT = ("The RDS labs run a real MariaDB server on the local target, and
                 "`sudo apt-get install mariadb-server` (Debian/Ubuntu; `make lab` does this when it "
                 "can), then restart localcloud: `python -m localcloud stop` and run the cell again.")
 
-# The privileges RDS for MySQL gives the master user: no SUPER, no FILE, no SHUTDOWN.
+# The privileges RDS for MySQL gives the master user: no SUPER, no FILE, no SHUTDOWN, nothing that
+# changes replication (RDS offers stored procedures for that); SLAVE MONITOR is MariaDB's name
+# for what lets it run SHOW REPLICA STATUS, which the RDS master user may.
 MASTER_PRIVILEGES = ("SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, "
                      "ALTER, SHOW DATABASES, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, "
-                     "REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, "
-                     "ALTER ROUTINE, CREATE USER, EVENT, TRIGGER")
+                     "REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR, CREATE VIEW, SHOW VIEW, "
+                     "CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER")
+ADMIN_USER = "rdsadmin"  # the engine's own account (RDS has one of the same name)
+ADMIN_HOST = "127.0.0.1"  # the engine connects over TCP: socket paths can exceed 108 characters
 
 
 _TEMPLATE_LOCK = threading.Lock()  # one template build at a time
@@ -52,9 +62,10 @@ def tools() -> dict[str, str]:
     server = server_binary()
     install = _find(("mariadb-install-db", "mysql_install_db"), "/usr/bin:/usr/local/bin")
     dump = _find(("mariadb-dump", "mysqldump"), "/usr/bin:/usr/local/bin")
-    if not (server and install and dump):
+    client = _find(("mariadb", "mysql"), "/usr/bin:/usr/local/bin")
+    if not (server and install and dump and client):
         raise MariaDBMissing(INSTALL_HINT)
-    return {"server": server, "install": install, "dump": dump}
+    return {"server": server, "install": install, "dump": dump, "client": client}
 
 
 def free_port() -> int:
@@ -83,6 +94,9 @@ class Server:
         self.name = name
         self.port = 0  # internal port on 127.0.0.1; learners connect through the TCP gate
         self.child: Child | None = None
+        # Unique per instance and stable across restarts: replication needs both.
+        self.server_id = zlib.crc32(name.encode()) % 4_000_000_000 + 1
+        self.admin_password = secrets.token_urlsafe(24)  # set in the init file at creation
 
     # -- lifecycle -------------------------------------------------------------------------
     def initialise(self, template: Path | None = None) -> None:
@@ -127,6 +141,9 @@ class Server:
                 "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M",
                 "--performance-schema=OFF", "--max-connections=100",
                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+                # binary log for replicas (lab 06): row-based, GTIDs, replicated changes logged too
+                f"--server-id={self.server_id}", "--log-bin=mysql-bin", "--relay-log=relay-bin",
+                "--binlog-format=ROW", "--gtid-strict-mode=1", "--log-slave-updates=1",
                 *_as_root()]
         for key, value in (options or {}).items():
             argv.append(f"--{key.replace('_', '-')}={value}")
@@ -137,12 +154,16 @@ class Server:
             fd = os.open(init, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:
                 user = f"{_sql_string(master_user)}@'%'"
+                admin = f"'{ADMIN_USER}'@'{ADMIN_HOST}'"
                 fh.write(f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {_sql_string(password or '')};\n"
-                         f"GRANT {MASTER_PRIVILEGES} ON *.* TO {user} WITH GRANT OPTION;\n")
+                         f"GRANT {MASTER_PRIVILEGES} ON *.* TO {user} WITH GRANT OPTION;\n"
+                         f"CREATE USER IF NOT EXISTS {admin} IDENTIFIED BY {_sql_string(self.admin_password)};\n"
+                         f"GRANT ALL PRIVILEGES ON *.* TO {admin} WITH GRANT OPTION;\n")
             argv.append(f"--init-file={init}")
         try:
             for attempt in range(3):  # the free port can be taken between choosing and binding
-                self.port = free_port()
+                # Keep the port across restarts when it is still free: replicas point at it.
+                self.port = self.port if attempt == 0 and self.port else free_port()
                 self.child = self.supervisor.spawn(argv + [f"--port={self.port}"], name=f"mariadbd {self.name}",
                                                    owner=self.owner, stdout=subprocess.DEVNULL,
                                                    stderr=subprocess.DEVNULL)
@@ -198,6 +219,13 @@ class Server:
             code = child.popen.wait(300)
         if code != 0:
             raise RuntimeError(f"mariadb-dump failed (exit {code}): {target.with_suffix('.log').read_text()[-500:]}")
+
+    def admin(self, timeout: float = 15.0):
+        """A connection as the engine's own ``rdsadmin`` account (all privileges)."""
+        import mysql.connector
+
+        return mysql.connector.connect(host=ADMIN_HOST, port=self.port, user=ADMIN_USER,
+                                       password=self.admin_password, connection_timeout=timeout)
 
     def _tail(self, name: str, lines: int = 5) -> str:
         try:

@@ -13,6 +13,12 @@ what moto cannot:
   creates (``{"username", "password"}``, as RDS stores it);
 * stop/start/reboot, snapshots as ``mariadb-dump`` files, delete that removes the server
   and its data (the final snapshot stays when one was asked for);
+* read replicas (lab 06): ``create_db_instance_read_replica`` seeds a new server from a
+  consistent copy of its source and starts real GTID replication (``_replication``), read-only;
+  ``promote_read_replica`` applies what the replica received, stops replication and makes it
+  writable; deleting a source promotes its replicas, as RDS does for MySQL and MariaDB.
+  Semi-synchronous replication is switched on with the real ``rpl_semi_sync_*`` parameters in
+  a DB parameter group (applied at reboot);
 * the validation AWS does and moto does not, with AWS's codes and messages.
 """
 
@@ -31,7 +37,7 @@ from pathlib import Path
 
 from ..awserrors import error
 from ..calls import Call, Response
-from . import Engine
+from . import Engine, _replication as replication
 from ._mariadb import MariaDBMissing, Server, tools
 from ._tcpgate import Gate
 
@@ -45,7 +51,10 @@ _PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!#$%&()*+,-.:;<=>?[
 # Parameter-group parameters that are passed to the server when it (re)starts.
 SERVER_PARAMETERS = {"max_connections", "sql_mode", "time_zone", "wait_timeout", "max_allowed_packet",
                      "long_query_time", "slow_query_log", "general_log", "character_set_server",
-                     "collation_server", "innodb_lock_wait_timeout", "lower_case_table_names"}
+                     "collation_server", "innodb_lock_wait_timeout", "lower_case_table_names",
+                     # semi-synchronous replication (lab 06): MariaDB's own variables
+                     "rpl_semi_sync_master_enabled", "rpl_semi_sync_slave_enabled",
+                     "rpl_semi_sync_master_timeout", "rpl_semi_sync_master_wait_point"}
 _PARAM_TO_OPTION = {"time_zone": "default_time_zone"}
 
 
@@ -61,6 +70,9 @@ class Instance:
     user: str
     password: str = field(repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    source: str | None = None  # a read replica's source instance
+    # the password replicas of this instance connect with (rdsrepladmin)
+    repl_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
 
 class RdsMariaDB(Engine):
@@ -94,6 +106,9 @@ class RdsMariaDB(Engine):
         if db is not None:
             db.status = status
 
+    def _replicas_of(self, ident: str) -> list[Instance]:
+        return [i for i in list(self.instances.values()) if i.source == ident]
+
     # ---- before: validation AWS does and moto does not ----------------------------------------
     def before(self, call: Call) -> Response | None:
         p = call.params
@@ -106,6 +121,56 @@ class RdsMariaDB(Engine):
             if not _bool(p.get("SkipFinalSnapshot")) and not p.get("FinalDBSnapshotIdentifier"):
                 return error(call, "InvalidParameterCombination",
                              "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.")
+            inst = self.instances.get(p.get("DBInstanceIdentifier", "").lower())
+            if inst is not None and inst.source and p.get("FinalDBSnapshotIdentifier") \
+                    and not _bool(p.get("SkipFinalSnapshot")):
+                return error(call, "InvalidParameterCombination",
+                             "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance")
+        if call.action == "CreateDBInstanceReadReplica":
+            return self._check_replica(call)
+        if call.action in ("StopDBInstance", "StartDBInstance"):
+            return self._check_stop(call)
+        if call.action == "PromoteReadReplica":
+            inst = self.instances.get(p.get("DBInstanceIdentifier", "").lower())
+            if inst is not None and not inst.source:
+                return error(call, "InvalidDBInstanceState", "DB Instance is not a read replica.")
+        return None
+
+    def _check_replica(self, call: Call) -> Response | None:
+        p = call.params
+        src = self._db(p.get("SourceDBInstanceIdentifier", ""))
+        if src is None or src.engine.lower() not in ENGINES:
+            return None  # moto answers DBInstanceNotFound, or it is not an engine this module runs
+        if self._db(p.get("DBInstanceIdentifier", "")) is not None:
+            return error(call, "DBInstanceAlreadyExists", "DB instance already exists")
+        if getattr(src, "manage_master_user_password", False):
+            # AWS: "Managing master user passwords with Secrets Manager isn't supported for ...
+            # creating a read replica when the source DB manages credentials with Secrets Manager."
+            return error(call, "InvalidParameterCombination",
+                         "Creating a read replica isn't supported when the source DB instance manages "
+                         "the master user password with Secrets Manager.")
+        if not int(src.backup_retention_period or 0):
+            return error(call, "InvalidDBInstanceState",
+                         "Automated backups are not enabled for this database instance. To enable automated "
+                         "backups, use ModifyDBInstance to set the backup retention period to a non-zero value.")
+        if src.status != "available":
+            return error(call, "InvalidDBInstanceState",
+                         f"Instance {src.db_instance_identifier} is not in available state.")
+        try:
+            tools()
+        except MariaDBMissing as exc:
+            return error(call, "LocalCloudEngineMissing", str(exc))
+        return None
+
+    def _check_stop(self, call: Call) -> Response | None:
+        ident = call.params.get("DBInstanceIdentifier", "").lower()
+        inst = self.instances.get(ident)
+        if inst is not None and inst.source:
+            return error(call, "InvalidDBInstanceState", "Cannot stop or start a Read-Replica instance")
+        if call.action == "StopDBInstance" and self._replicas_of(ident):
+            names = ", ".join(sorted(r.ident for r in self._replicas_of(ident)))
+            return error(call, "InvalidDBInstanceState",
+                         f"Cannot stop instance {ident} because it is the source for read replica(s) {names}")
         return None
 
     def _check_create(self, call: Call) -> Response | None:
@@ -165,8 +230,18 @@ class RdsMariaDB(Engine):
         act = call.action
         if act == "CreateDBInstance" and p.get("Engine", "").lower() in ENGINES:
             self._create(ident, p)
+        elif act == "CreateDBInstanceReadReplica" and p.get("SourceDBInstanceIdentifier", "").lower() in self.instances:
+            self._create_replica(ident, p["SourceDBInstanceIdentifier"].lower())
+        elif act == "PromoteReadReplica" and ident in self.instances:
+            self._transition(ident, "modifying", "available", self._promote)
         elif act == "DeleteDBInstance" and ident in self.instances:
             self._delete(ident, None if _bool(p.get("SkipFinalSnapshot")) else p.get("FinalDBSnapshotIdentifier"))
+            for replica in self._replicas_of(ident):
+                # RDS for MySQL/MariaDB: deleting a source promotes its replicas to standalone instances
+                rdb = self._db(replica.ident)
+                if rdb is not None:
+                    rdb.is_replica, rdb.source_db_instance_identifier = False, None
+                self._transition(replica.ident, "modifying", "available", self._promote)
         elif act == "StopDBInstance" and ident in self.instances:
             if p.get("DBSnapshotIdentifier"):
                 self._snapshot(ident, p["DBSnapshotIdentifier"])
@@ -206,8 +281,46 @@ class RdsMariaDB(Engine):
         def create() -> None:
             server.initialise(template=self.ctx.state_dir / "template")
             server.start(user, password, self._server_options(ident))
+            replication.install_procedures(server)
 
         self._run(inst, create, "available")
+
+    def _create_replica(self, ident: str, source_ident: str) -> None:
+        db, src = self._db(ident), self.instances[source_ident]
+        # moto's replica is a shallow copy of the source: give it what RDS gives a replica, and
+        # lists of its own (a change to one must not show on the other).
+        db.backup_retention_period = 0  # "RDS creates read replicas with backups disabled"
+        for attr in ("vpc_security_group_ids", "tags"):
+            if isinstance(getattr(db, attr, None), list):
+                setattr(db, attr, list(getattr(db, attr)))
+        server = Server(self._instances_dir / ident, self.ctx.processes, self.name, ident)
+        gate = Gate(ident, allow=lambda: self._allowed(ident), backend=lambda: self._backend(ident))
+        # A replica has its source's master user and password (the copy brings the accounts along).
+        inst = Instance(ident, server, gate, src.user, src.password, source=source_ident)
+        with self._lock:
+            self.instances[ident] = inst
+        db.status = "creating"
+
+        def create() -> None:
+            server.initialise(template=self.ctx.state_dir / "template")
+            server.start(src.user, src.password, self._server_options(ident))
+            with src.lock:  # no reboot or delete of the source while it is copied
+                if not src.server.running:
+                    raise RuntimeError(f"source {source_ident} is not running")
+                replication.ensure_repl_user(src.server, src.repl_password)
+                replication.seed_replica(src.server, server, src.repl_password)
+            replication.install_procedures(server, binlog=False)
+
+        self._run(inst, create, "available")
+
+    def _promote(self, inst: Instance) -> None:
+        replication.promote(inst.server)
+        source, inst.source = inst.source, None
+        db, src_db = self._db(inst.ident), self._db(source) if source else None
+        if db is not None:
+            db.is_replica, db.source_db_instance_identifier = False, None
+        if src_db is not None and inst.ident in src_db.replicas:
+            src_db.replicas.remove(inst.ident)
 
     def _store_managed_secret(self, db, user: str, password: str) -> None:
         """Put the generated credentials in the secret moto made (moto's holds a fixed one)."""
@@ -242,6 +355,12 @@ class RdsMariaDB(Engine):
 
     def _start_server(self, inst: Instance) -> None:
         inst.server.start(options=self._server_options(inst.ident))
+        for replica in self._replicas_of(inst.ident):  # its port may have changed
+            if replica.server.running:
+                try:
+                    replication.repoint(replica.server, inst.server.port)
+                except Exception:
+                    log.exception("could not repoint replica %s", replica.ident)
 
     def _restart_server(self, inst: Instance) -> None:
         inst.server.stop()
@@ -256,6 +375,9 @@ class RdsMariaDB(Engine):
         for pname, param in (group.parameters.items() if group else ()):
             if pname in SERVER_PARAMETERS and param.get("ParameterValue") is not None:
                 opts[_PARAM_TO_OPTION.get(pname, pname)] = str(param["ParameterValue"])
+        inst = self.instances.get(ident)
+        if inst is not None and inst.source:
+            opts["read_only"] = "1"  # RDS's replica parameter: read_only = {TrueIfReplica}
         return opts
 
     def _delete(self, ident: str, final_snapshot: str | None) -> None:
@@ -323,6 +445,7 @@ class RdsMariaDB(Engine):
     _IDENT = re.compile(rb"<DBInstanceIdentifier>([^<]*)</DBInstanceIdentifier>")
     _ENDPOINT = re.compile(rb"<Endpoint>.*?</Endpoint>", re.S)
     _STATUS = re.compile(rb"<DBInstanceStatus>[^<]*</DBInstanceStatus>")
+    _BACKUPS = re.compile(rb"<BackupRetentionPeriod>\d*</BackupRetentionPeriod>")
 
     def _rewrite_endpoints(self, response: Response) -> Response:
         def fix(m: re.Match) -> bytes:
@@ -335,6 +458,8 @@ class RdsMariaDB(Engine):
             if db is not None:  # moto answered before this engine moved the status on
                 block = self._STATUS.sub(b"<DBInstanceStatus>%s</DBInstanceStatus>" % db.status.encode(),
                                          block, count=1)
+                block = self._BACKUPS.sub(b"<BackupRetentionPeriod>%d</BackupRetentionPeriod>"
+                                          % int(db.backup_retention_period or 0), block, count=1)
             if db is not None and db.status == "creating":
                 new = b""  # as on AWS: no endpoint until the instance exists
             else:
@@ -365,7 +490,7 @@ class RdsMariaDB(Engine):
 
     def status(self) -> dict:
         return {ident: {"status": getattr(self._db(ident), "status", "?"), "gate_port": inst.gate.port,
-                        "server_running": inst.server.running, **inst.gate.stats}
+                        "server_running": inst.server.running, "replica_of": inst.source, **inst.gate.stats}
                 for ident, inst in list(self.instances.items())}
 
 

@@ -1,0 +1,38 @@
+"""The lab's budget alarm, for ``lab.inventory()`` and ``lab.teardown()`` (introduced in 00_setup).
+
+00_setup creates one AWS Budgets budget, ``aws-de-labs-monthly``.  Budgets belong to the
+account, not to a region, and older accounts cannot tag them (ListTagsForResource is also
+missing from some API versions and from moto), so the collector matches the budget by its
+name instead of by the ``Project`` tag: a budget with any other name is never touched.
+"""
+
+from __future__ import annotations
+
+import boto3
+
+from .resources import Resource, collector
+
+BUDGET_NAME = "aws-de-labs-monthly"
+BUDGET_LAB = "00"  # the lab that creates it
+_PERIODS = {"DAILY": "day", "MONTHLY": "month", "QUARTERLY": "quarter", "ANNUALLY": "year"}
+
+
+@collector("budget", order=95)
+def _lab_budget() -> list[Resource]:
+    budgets = boto3.client("budgets")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    try:
+        budget = budgets.describe_budget(AccountId=account, BudgetName=BUDGET_NAME)["Budget"]
+    except budgets.exceptions.NotFoundException:
+        return []
+    limit = budget.get("BudgetLimit", {})
+    period = _PERIODS.get(budget.get("TimeUnit", ""), budget.get("TimeUnit", "").lower())
+    state = f"{limit.get('Amount', '?')} {limit.get('Unit', '')} per {period}"
+
+    def delete() -> None:
+        try:
+            budgets.delete_budget(AccountId=account, BudgetName=BUDGET_NAME)
+        except budgets.exceptions.NotFoundException:
+            pass  # already gone: deleting is idempotent
+
+    return [Resource("budget", BUDGET_NAME, BUDGET_LAB, state, BUDGET_NAME, delete)]

@@ -260,3 +260,23 @@ class Dashboard(widgets.VBox):
 
     def _delete_all(self) -> None:
         self._delete(list(self.rows))  # collectors' order: instances before their security groups
+
+
+def reminder(lab_id: str, kept_for: str = "") -> None:
+    """The last code cell of every lab: what this lab leaves running and what it costs.
+
+    ``kept_for`` says which later lab uses what is left (e.g. ``"lab 03"``).
+    """
+    rows = estimate(resources.find_all(lab_id))
+    if not rows:
+        print(f"Lab {lab_id} leaves nothing running: nothing to pay for, nothing to clean up.")
+        return
+    per_hour = sum(_running_price(row) for row in rows)
+    print(f"Lab {lab_id} leaves {len(rows)} resource(s), ≈ ${per_hour:.4f}/hour "
+          f"(≈ ${per_hour * HOURS_PER_MONTH:.2f}/month) on AWS while they exist:")
+    for row in rows:
+        r = row.resource
+        size = f" ({row.size})" if row.size else ""
+        print(f"  - {r.kind} {r.name or r.id}{size}: {row.cost_text} $/hour")
+    why = f"They are kept for {kept_for}. " if kept_for else ""
+    print(f'{why}If you stop here: lab.teardown(lab="{lab_id}"), or run 99_cleanup.')

@@ -161,11 +161,22 @@ def load_extensions() -> None:
             importlib.import_module(f"helpers.{m.name}")
 
 
+UNCHECKED = "not checked"
+
+
 def find_all(lab_id: str | None = None) -> list[Resource]:
+    """Every lab-tagged resource; a kind that cannot be listed (e.g. AccessDenied on AWS)
+    becomes one row with state "not checked: <code>" instead of hiding all the others."""
+    from botocore.exceptions import BotoCoreError
+
     load_extensions()
     found = []
     for c in COLLECTORS:
-        found.extend(r for r in c.find() if lab_id is None or r.lab == lab_id)
+        try:
+            found.extend(r for r in c.find() if lab_id is None or r.lab == lab_id)
+        except (ClientError, BotoCoreError) as exc:
+            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+            found.append(Resource(c.kind, "?", lab_id or "", f"{UNCHECKED}: {code}", "(could not list)"))
     return found
 
 
@@ -182,7 +193,10 @@ def delete_all(lab: str | None = None, dry_run: bool = False) -> list[Resource]:
         print("Nothing tagged Project=aws-de-labs to delete.")
         return []
     for r in found:
+        if r.state.startswith(UNCHECKED):
+            print(f"could not check {r.kind}s ({r.state}): look in the console")
+            continue
         if not dry_run:
             r.delete()
         print(f"{'would delete' if dry_run else 'deleted'} {r.kind} {r.name or r.id} (lab {r.lab or '?'})")
-    return found
+    return [r for r in found if not r.state.startswith(UNCHECKED)]

@@ -188,3 +188,17 @@ def test_security_group_teardown_gives_up_on_a_real_dependency(local, monkeypatc
     with pytest.raises(ClientError):
         resources._retry_dependency(always_in_use, attempts=3)
     assert len(calls) == 3
+
+
+def test_a_kind_that_cannot_be_listed_does_not_hide_the_others(local, monkeypatch, capsys):
+    from helpers import resources
+
+    def denied():
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListThings")
+
+    monkeypatch.setattr(resources, "COLLECTORS", resources.COLLECTORS + [resources.Collector("thing", 99, denied)])
+    monkeypatch.setattr(resources, "load_extensions", lambda: None)
+    inv = lab.inventory()
+    assert list(inv[inv["kind"] == "thing"]["state"]) == ["not checked: AccessDenied"]
+    assert lab.teardown() == []
+    assert "could not check things (not checked: AccessDenied)" in capsys.readouterr().out

@@ -2,7 +2,8 @@
 
 Objects are read from moto's S3 backend in-process (never over HTTP).  Parquet objects are
 written once to a cache folder keyed by ETag and DuckDB reads those files directly, so it
-reads only the column chunks a query needs.  Text objects (JSON, CSV) are parsed once per
+reads only the column chunks a query needs: all files of a query's partitions in one
+``read_parquet`` with hive partitioning, through ``k=v`` links to the cached files.  Text objects (JSON, CSV) are parsed once per
 ETag into Arrow tables that DuckDB scans without copying.
 
 ``DataScannedInBytes`` follows Athena's rules: text formats count every byte of every object
@@ -16,10 +17,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import io
 import json
 import os
+import re
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,10 +34,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
 from moto.backends import get_backend
+from moto.s3.models import FakeKey
 from sqlglot import exp
 
 from .. import config
 from ._athena_catalog import CatalogError, TableInfo
+
+
+PART_KEY = "__lc_partition"  # the folder of a partition known by its position (see _parquet)
+# Partition values DuckDB reads back from a k=v folder exactly as written (it URL-decodes, and
+# turns __HIVE_DEFAULT_PARTITION__ into NULL).
+_PLAIN = re.compile(r"(?!__HIVE_DEFAULT_PARTITION__$)(?i:(?!null$))[A-Za-z0-9_.\-]+")
 
 
 # ---- S3 -------------------------------------------------------------------------------------
@@ -63,6 +75,7 @@ class S3Store:
     def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
+        self._links: Path | None = None
 
     @staticmethod
     def backend():
@@ -100,7 +113,7 @@ class S3Store:
                     if any(part.startswith(("_", ".")) for part in rel.split("/")):
                         continue  # _SUCCESS, .crc, _temporary/ are not data for Hive/Athena
                     fk = store.get(key)
-                    if fk is not None and hasattr(fk, "value"):  # not a delete marker
+                    if isinstance(fk, FakeKey):  # not a delete marker (never touch .value: it copies the bytes)
                         found[i].append(S3Object(bucket, key, fk.size, fk.etag.strip('"')))
         return [sorted(f, key=lambda o: o.key) for f in found]
 
@@ -117,6 +130,40 @@ class S3Store:
             tmp.write_bytes(self.read(obj))
             os.replace(tmp, p)
         return str(p)
+
+    def hive_path(self, obj: S3Object, folders: list[tuple[str, str]]) -> str:
+        """``path(obj)`` seen through a link ``.../k1=v1/k2=v2/data.parquet``.
+
+        One ``read_parquet(..., hive_partitioning=true)`` over all of a query's files then gets
+        the partition columns as per-file constants, as DuckDB reads a hive table.  The folder
+        values come from the catalog (never from the object's own key).
+        """
+        target = self.path(obj)
+        link = self.links_dir() / Path(target).name
+        for k, v in folders:
+            link = link / f"{k}={v}"
+        link = link / "data.parquet"
+        if not os.path.lexists(link):
+            link.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.symlink(target, link)
+            except FileExistsError:  # another query made it first
+                pass
+        return str(link)
+
+    def links_dir(self) -> Path:
+        # DuckDB reads every ``k=v`` folder of a path as a partition column: links must live
+        # where no folder above them has an "=" (one in LAB_DIR would shadow a table column).
+        if self._links is None:
+            mine = self.cache_dir / "hive"
+            self._links = mine if "=" not in str(mine) else Path(tempfile.mkdtemp(prefix="localcloud-athena-"))
+        return self._links
+
+    def clear(self) -> None:
+        """Forget the links folder (the engine empties ``cache_dir`` on reset)."""
+        if self._links is not None and not self._links.is_relative_to(self.cache_dir):
+            shutil.rmtree(self._links, ignore_errors=True)
+        self._links = None
 
     def put(self, url: str, body: bytes) -> None:
         bucket, key = split_s3(url)
@@ -136,6 +183,7 @@ def hive_type(type_str: str) -> exp.DataType:
     return exp.DataType.build(type_str, dialect="hive")
 
 
+@functools.lru_cache(maxsize=1024)  # sqlglot's parse costs ~0.1 ms; a wide table asks per column per query
 def duckdb_type(type_str: str) -> str:
     return hive_type(type_str).sql("duckdb")
 
@@ -379,7 +427,10 @@ class TableReader:
                 col = group.column(ci)
                 top = col.path_in_schema.split(".")[0].lower()
                 sizes[top] = sizes.get(top, 0) + col.total_compressed_size
-        value = ([n for n in dict.fromkeys(names)], sizes, meta.serialized_size)
+        # names + leaf types: files that differ in either need union_by_name to be read together
+        schema = tuple((meta.schema.column(i).path, meta.schema.column(i).physical_type,
+                        str(meta.schema.column(i).logical_type)) for i in range(meta.num_columns))
+        value = ([n for n in dict.fromkeys(names)], sizes, meta.serialized_size, schema)
         self._remember(self._footers, obj.etag, value)
         return value
 
@@ -418,29 +469,57 @@ class TableReader:
         return scanned
 
     def _parquet(self, con, name, table, groups, cols, pcols, needed) -> int:
-        scanned, selects = 0, []
-        for values, objs in groups:
-            if not objs:
-                continue
-            present: dict[str, str] = {}
+        """One scan over every file of the chosen partitions, as DuckDB reads a hive table.
+
+        Partition values that DuckDB reads back unchanged from a ``k=v`` folder (plain words:
+        no ``/``, ``%``, ``__HIVE_DEFAULT_PARTITION__``...) are the folder names; otherwise the
+        folder is the partition's position and the values are looked up in a list literal
+        (slower to group by: DuckDB keeps no statistics for it).  Table columns a file lacks
+        read as NULL (``union_by_name`` when the files' schemas differ).
+        """
+        plain = all(v is not None and len(v) >= len(pcols) and all(_PLAIN.fullmatch(x) for x in v[:len(pcols)])
+                    for v, objs in groups if objs) and all(_PLAIN.fullmatch(k) for k, _ in pcols) if pcols else False
+        scanned, paths, schemas = 0, [], set()
+        present: dict[str, str] = {}
+        for index, (values, objs) in enumerate(groups):
+            if plain:
+                folders = [(k, v) for (k, _), v in zip(pcols, values)]
+            else:
+                folders = [(PART_KEY, str(index))] if pcols else []
             for obj in objs:
-                names, sizes, footer = self._footer(obj)
+                names, sizes, footer, schema = self._footer(obj)
+                schemas.add(schema)
                 for n in names:
                     present.setdefault(n.lower(), n)
                 wanted = [c for c in (needed if needed is not None else [n for n, _ in cols]) if c in sizes]
                 scanned += sum(sizes[c] for c in wanted) if wanted else footer
-            exprs = []
-            for n, ty in cols:
-                src = present.get(n)
-                exprs.append(f'CAST("{src}" AS {ty}) AS "{n}"' if src else f'CAST(NULL AS {ty}) AS "{n}"')
-            for (k, ty), v in zip(pcols, values or []):
-                exprs.append(f"CAST({_sql_str(v)} AS {ty}) AS \"{k}\"")
-            paths = ", ".join(_sql_str(self.store.path(o)) for o in objs)
-            selects.append(f"SELECT {', '.join(exprs)} FROM read_parquet([{paths}], union_by_name=true)")
-        if not selects:
+                paths.append(self.store.hive_path(obj, folders) if folders else self.store.path(obj))
+        if not paths:
             exprs = [f'CAST(NULL AS {ty}) AS "{n}"' for n, ty in cols + pcols]
-            selects.append(f"SELECT {', '.join(exprs)} WHERE false")
-        con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS ' + " UNION ALL ".join(selects))
+            con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT {", ".join(exprs)} WHERE false')
+            return scanned
+        exprs = []
+        for n, ty in cols:
+            src = present.get(n)
+            exprs.append(f'CAST("{src}" AS {ty}) AS "{n}"' if src else f'CAST(NULL AS {ty}) AS "{n}"')
+        for i, (k, ty) in enumerate(pcols):
+            if plain:
+                exprs.append(f'CAST("{k}" AS {ty}) AS "{k}"')
+            else:
+                values = ", ".join(_sql_str(v[i]) if v is not None and i < len(v) else "NULL" for v, _ in groups)
+                exprs.append(f'CAST([{values}][{PART_KEY} + 1] AS {ty}) AS "{k}"')
+        if not pcols:
+            options = "hive_partitioning=false"
+        elif plain:
+            types = ", ".join(f"'{k}': 'VARCHAR'" for k, _ in pcols)
+            options = f"hive_partitioning=true, hive_types={{{types}}}"
+        else:
+            options = f"hive_partitioning=true, hive_types={{'{PART_KEY}': 'INTEGER'}}"
+        if len(schemas) > 1:
+            options += ", union_by_name=true"
+        files = ", ".join(_sql_str(p) for p in paths)
+        con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT {", ".join(exprs)} '
+                    f"FROM read_parquet([{files}], {options})")
         return scanned
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import duckdb
@@ -63,9 +65,13 @@ class Query:
 
 
 class SelectRunner:
+    MAX_PRUNED = 256
+
     def __init__(self, reader: TableReader, con: duckdb.DuckDBPyConnection) -> None:
         self.reader = reader
         self.con = con
+        self._pruned: OrderedDict = OrderedDict()  # (keys, partition values, predicate) -> indexes kept
+        self._lock = threading.Lock()
 
     # -- resolution --------------------------------------------------------------------------
     def _expand_views(self, ast: exp.Expression, default_db: str) -> exp.Expression:
@@ -118,19 +124,36 @@ class SelectRunner:
                     lambda n: exp.column(n.name.lower(), quoted=True) if isinstance(n, exp.Column) else n))
         if not conds:
             return parts
+        where_sql = " AND ".join(c.sql("duckdb") for c in conds)
+        # The same predicate over the same partition list keeps the same partitions: a repeated
+        # query skips registering the list in DuckDB (a few ms, most of a small query's cost).
+        # Only for predicates of literals and casts: current_date or random() may change.
+        memo = (tuple(info.partition_keys), tuple(tuple(v) for v, _ in parts), where_sql)
+        stable = not any(isinstance(n, exp.Func) and not isinstance(n, exp.Cast) for c in conds for n in c.walk())
+        keep = self._pruned.get(memo) if stable else None
+        if keep is None:
+            keep = self._prune_in_duckdb(cur, info, parts, where_sql)
+        if stable:
+            with self._lock:
+                self._pruned[memo] = keep
+                while len(self._pruned) > self.MAX_PRUNED:
+                    self._pruned.popitem(last=False)
+        return [parts[i] for i in keep]
+
+    @staticmethod
+    def _prune_in_duckdb(cur, info: TableInfo, parts: list, where_sql: str) -> list[int]:
         keys = [k for k, _ in info.partition_keys]
         arrays = [pa.array([None if v[i] == "__HIVE_DEFAULT_PARTITION__" else v[i] for v, _ in parts], pa.string())
                   for i in range(len(keys))]
         cur.register("__parts", pa.Table.from_arrays(arrays + [pa.array(range(len(parts)))], names=keys + ["__i"]))
         typed = ", ".join(f'TRY_CAST("{k}" AS {duckdb_type(ty)}) AS "{k}"' for k, ty in info.partition_keys)
-        where_sql = " AND ".join(c.sql("duckdb") for c in conds)
         try:
             keep = cur.execute(f"SELECT __i FROM (SELECT {typed}, __i FROM __parts) WHERE {where_sql}").fetchall()
         except duckdb.Error:
-            return parts  # a predicate DuckDB cannot evaluate alone: read every partition
+            return list(range(len(parts)))  # a predicate DuckDB cannot evaluate alone: read every partition
         finally:
             cur.unregister("__parts")
-        return [parts[i] for (i,) in sorted(keep)]
+        return sorted(i for (i,) in keep)
 
     # -- the whole query ----------------------------------------------------------------------------
     def prepare(self, ast: exp.Expression, default_db: str, cur) -> tuple[exp.Expression, list, int]:

@@ -117,6 +117,9 @@ class AthenaEngine(Engine):
         self.store = S3Store(self.cache_dir)
         self.reader = TableReader(self.store)
         self.con = duckdb.connect(":memory:")
+        # Parquet footers parsed once per file, not once per query (cache files never change:
+        # their names carry the ETag).
+        self.con.execute("SET parquet_metadata_cache = true")
         self.selects = SelectRunner(self.reader, self.con)
         self.statements = Statements(self.store, self.selects)
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="athena-query")
@@ -144,6 +147,7 @@ class AthenaEngine(Engine):
             self._interrupt(ex)
         self.crawlers.reset()
         self.reader.clear()
+        self.store.clear()
         shutil.rmtree(self.cache_dir, ignore_errors=True)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
 
@@ -154,6 +158,7 @@ class AthenaEngine(Engine):
             self._interrupt(ex)
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.crawlers.stop()
+        self.store.clear()
         self.con.close()
 
     def status(self) -> dict:

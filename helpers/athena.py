@@ -6,7 +6,8 @@ The learner's calls (``start_query_execution``, ``get_query_results``, pyathena 
 * ``wait_for_query(athena, query_id)`` waits until a query is SUCCEEDED, FAILED or
   CANCELLED — bounded, with progress, AWS's pace on AWS — and returns its ``QueryExecution``.
 * ``wait_for_crawler(glue, name)`` waits until a crawler is READY again after a run.
-* ``cost(bytes_scanned)`` prices a query as Athena bills it: $5 per TB, at least 10 MB.
+* ``cost(bytes_scanned)`` prices a query as Athena bills it: $5 per TB, at least 10 MB
+  (``dollars(bytes_scanned)`` is the same as a number).
 """
 
 from __future__ import annotations
@@ -62,12 +63,16 @@ def billed_bytes(scanned: int) -> int:
     return max(int(scanned), MIN_BILLED_BYTES)
 
 
+def dollars(scanned: int) -> float:
+    """What a query that scanned ``scanned`` bytes costs in USD: $5 per TB, at least 10 MB."""
+    return billed_bytes(scanned) / TB * PRICE_PER_TB
+
+
 def cost(scanned: int) -> str:
     """'1,476,991 bytes scanned -> billed 10 MB minimum -> $0.000048' ($5 per TB)."""
     billed = billed_bytes(scanned)
-    dollars = billed / TB * PRICE_PER_TB
     note = "10 MB minimum" if billed > scanned else f"{billed:,} bytes"
-    return f"{int(scanned):,} bytes scanned -> billed {note} -> ${dollars:.6f}"
+    return f"{int(scanned):,} bytes scanned -> billed {note} -> ${dollars(scanned):.6f}"
 
 
 def sales_bucket(account: str, region: str) -> str:

@@ -32,7 +32,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACT = ROOT / ".lab" / "artifacts" / "browser-00_setup.png"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-RUN_TIMEOUT_S = 150  # the whole notebook, run in the browser
+RUN_TIMEOUT_S = 240  # the whole notebook, run in the browser (generous: CI machines are small)
 
 if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"no {CHROMIUM}: install Debian's chromium (`make chromium`, needs root) for the browser test",
@@ -70,9 +70,11 @@ def _pids_mentioning(text: str) -> list[int]:
 
 
 def _write_settings(settings: Path) -> None:
-    """No news/update pop-ups over the page; every cell attached to the DOM (no windowing)."""
+    """No news/update pop-ups over the page; every cell attached to the DOM (no windowing); the
+    notebook's own kernel starts without a "Select Kernel" dialog (seen on a loaded machine)."""
     for name, doc in {"apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-                      "notebook-extension/tracker": {"windowingMode": "none"}}.items():
+                      "notebook-extension/tracker": {"windowingMode": "none",
+                                                     "autoStartDefaultKernel": True}}.items():
         path = settings / "@jupyterlab" / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc))
@@ -137,10 +139,23 @@ def test_00_setup_runs_in_jupyterlab_and_the_widgets_render(jupyterlab):
     committed = _digest(NOTEBOOK)
     for old in ARTIFACT.parent.glob(f"{ARTIFACT.stem}*.png"):  # never mistake an old picture for this run's
         old.unlink()
+    try:
+        _run_00_setup_in_browser(jupyterlab)
+    except (AssertionError, pytest.fail.Exception, sync_api.Error) as first:
+        # A loaded machine can miss one of the browser's timeouts once; a second failure is real.
+        print(f"first browser attempt failed, trying once more: {str(first)[:300]}")
+        _run_00_setup_in_browser(jupyterlab)
+    assert _digest(NOTEBOOK) == committed, "the committed notebook must not change"
+
+
+def _run_00_setup_in_browser(jupyterlab: str) -> None:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            # A JupyterLab dialog (e.g. "Select Kernel" when kernel specs load slowly) would
+            # cover the page: accept its default button whenever one shows up.
+            page.add_locator_handler(page.locator(".jp-Dialog"), lambda d: d.locator(".jp-mod-accept").click())
             page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}")
             page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
@@ -204,4 +219,3 @@ def test_00_setup_runs_in_jupyterlab_and_the_widgets_render(jupyterlab):
             page.screenshot(path=str(ARTIFACT.with_name("browser-00_setup-quiz.png")))
         finally:
             browser.close()
-    assert _digest(NOTEBOOK) == committed, "the committed notebook must not change"

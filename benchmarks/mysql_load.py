@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _localcloud import private_localcloud
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ("order_number INT NOT NULL, order_line_number SMALLINT UNSIGNED NOT NULL, order_date DATE NOT NULL, "
@@ -35,20 +33,13 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=0, help="generate this many rows (0: the committed CSV)")
     ap.add_argument("--batch", type=int, default=500)
     args = ap.parse_args()
-    lab_dir = tempfile.mkdtemp(prefix="bench-mysql-")
-    csv_path = ROOT / "data" / "sales_data_sample.csv"
-    if args.rows:
-        csv_path = Path(lab_dir) / "sales.csv"
-        subprocess.run([sys.executable, str(ROOT / "data" / "generate_sales.py"), "--rows", str(args.rows),
-                        "--out", str(csv_path)], check=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(port))
-    started = json.loads(subprocess.run([sys.executable, "-m", "localcloud", "start", "--json"],
-                                        capture_output=True, text=True, check=True).stdout)
-    os.environ.update(started["client_env"])
-    try:
+    with private_localcloud("bench-mysql-") as started:
+        lab_dir = started["lab_dir"]
+        csv_path = ROOT / "data" / "sales_data_sample.csv"
+        if args.rows:
+            csv_path = Path(lab_dir) / "sales.csv"
+            subprocess.run([sys.executable, str(ROOT / "data" / "generate_sales.py"), "--rows", str(args.rows),
+                            "--out", str(csv_path)], check=True)
         import boto3
         import mysql.connector
         import pandas as pd
@@ -89,9 +80,6 @@ def main() -> None:
         print(f"file: {csv_path.name}, {len(rows)} rows; batch {args.batch}")
         print(f"read + convert (pandas): {t_read:.2f} s")
         print(f"load (executemany, one commit): {t_load:.2f} s -> {count / t_load:,.0f} rows/s ({count} rows stored)")
-    finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "stop"], capture_output=True)
-        shutil.rmtree(lab_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,29 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
+
+from _localcloud import private_localcloud
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    lab_dir = tempfile.mkdtemp(prefix="bench-rds-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(port))
-    started = json.loads(subprocess.run([sys.executable, "-m", "localcloud", "start", "--json"],
-                                        capture_output=True, text=True, check=True).stdout)
-    os.environ.update(started["client_env"])
-    try:
+    with private_localcloud("bench-rds-") as started:
         import boto3
         import mysql.connector
 
@@ -73,9 +61,6 @@ def main() -> None:
               f"max {max(to_available):.2f} s")
         print(f"create -> first query: min {min(times):.2f} s, median {statistics.median(times):.2f} s, "
               f"max {max(times):.2f} s (target <= 3 s)")
-    finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "stop"], capture_output=True)
-        shutil.rmtree(lab_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

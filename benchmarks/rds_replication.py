@@ -21,15 +21,10 @@ on AWS across Availability Zones add the network round trip (about 0.5-2 ms) per
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
+
+from _localcloud import private_localcloud
 
 PASSWORD = "Bench-only-pw-123"  # a throwaway instance on a private, temporary localcloud
 
@@ -49,15 +44,7 @@ def main() -> None:
     ap.add_argument("--commits", type=int, default=500)
     ap.add_argument("--beats", type=int, default=200)
     args = ap.parse_args()
-    lab_dir = tempfile.mkdtemp(prefix="bench-repl-")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(port))
-    started = json.loads(subprocess.run([sys.executable, "-m", "localcloud", "start", "--json"],
-                                        capture_output=True, text=True, check=True).stdout)
-    os.environ.update(started["client_env"])
-    try:
+    with private_localcloud("bench-repl-") as started:
         import boto3
         import mysql.connector
 
@@ -153,9 +140,6 @@ def main() -> None:
         semi_commit, semi_lag = measure("semi-synchronous")
         print(f"semi-sync / async: COMMIT median x{semi_commit / async_commit:.2f}, "
               f"lag median x{semi_lag / async_lag:.2f}")
-    finally:
-        subprocess.run([sys.executable, "-m", "localcloud", "stop"], capture_output=True)
-        shutil.rmtree(lab_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,14 @@ def pytest_runtest_setup(item):
         pytest.fail("localcloud reset failed")
 
 
+@pytest.fixture
+def fresh_localcloud():
+    """Forget every resource earlier tests left behind (the session's localcloud is shared),
+    for tests that assert on the whole inventory."""
+    if _localcloud("reset").returncode != 0:
+        pytest.fail("localcloud reset failed")
+
+
 def pytest_sessionfinish(session, exitstatus):
     if "status" not in _state:
         return

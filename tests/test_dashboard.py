@@ -96,7 +96,7 @@ def test_unknown_kinds_and_sizes_show_a_dash():
     assert [r.cost_text for r in rows] == ["—", "0"]
 
 
-def test_budget_is_listed_by_name_and_deleted(capsys):
+def test_budget_is_listed_by_name_and_deleted(fresh_localcloud, capsys):
     lab.start("00")
     budgets = boto3.client("budgets")
     account = boto3.client("sts").get_caller_identity()["Account"]

@@ -139,7 +139,7 @@ def _make_lab_resources(lab_id: str):
         s3.put_object(Bucket=bucket, Key="data/x.json", Body=b"{}" * i)  # three versions
 
 
-def test_inventory_and_teardown_remove_only_lab_resources(capsys):
+def test_inventory_and_teardown_remove_only_lab_resources(fresh_localcloud, capsys):
     s3 = boto3.client("s3")
     lab.start("98")
     s3.create_bucket(Bucket="not-a-lab-bucket")  # untagged: must survive
@@ -162,7 +162,7 @@ def test_inventory_and_teardown_remove_only_lab_resources(capsys):
     s3.delete_bucket(Bucket="not-a-lab-bucket")
 
 
-def test_teardown_dry_run_deletes_nothing(capsys):
+def test_teardown_dry_run_deletes_nothing(fresh_localcloud, capsys):
     _make_lab_resources("95")
     planned = lab.teardown(dry_run=True)
     assert len(planned) == 4 and len(lab.inventory()) == 4
@@ -190,7 +190,7 @@ def test_security_group_teardown_gives_up_on_a_real_dependency(local, monkeypatc
     assert len(calls) == 3
 
 
-def test_a_kind_that_cannot_be_listed_does_not_hide_the_others(local, monkeypatch, capsys):
+def test_a_kind_that_cannot_be_listed_does_not_hide_the_others(fresh_localcloud, local, monkeypatch, capsys):
     from helpers import resources
 
     def denied():

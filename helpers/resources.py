@@ -59,6 +59,37 @@ def _is_lab(tags: dict) -> bool:
     return tags.get(PROJECT_KEY) == PROJECT_VALUE
 
 
+# Error codes meaning "already gone": a resource deleted by a cell, or with its parent,
+# between listing and deleting.
+GONE_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "NotFound",
+              "NotFoundException", "EntityNotFoundException", "AWS.SimpleQueueService.NonExistentQueue",
+              "QueueDoesNotExist"}
+
+
+def gone(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] in GONE_CODES
+
+
+def quietly(fn: Callable, *args, **kwargs) -> None:
+    """Delete something that may already be gone."""
+    try:
+        fn(*args, **kwargs)
+    except ClientError as exc:
+        if not gone(exc):
+            raise
+
+
+def read_tags(fetch: Callable[[], list | dict]) -> dict[str, str] | None:
+    """A resource's tags as a dict (from ``[{"Key", "Value"}]`` or a dict); None when it vanished."""
+    try:
+        raw = fetch()
+    except ClientError as exc:
+        if gone(exc):
+            return None
+        raise
+    return dict(raw) if isinstance(raw, dict) else _tags(raw)
+
+
 def _retry_dependency(fn: Callable[[], None], attempts: int = 20) -> None:
     """Retry while AWS still sees a dependency (an instance that is shutting down)."""
     delay, _ = lab.poll_policy(5.0, attempts)

@@ -8,22 +8,12 @@ Only resources tagged ``Project=aws-de-labs`` are touched; AWS's service-linked 
 from __future__ import annotations
 
 import boto3
-from botocore.exceptions import ClientError
 
-from .resources import Resource, _is_lab, collector
-
-
-def _missing(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] in ("NoSuchEntity", "NoSuchEntityException")
+from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 
-def _quietly(fn, *args, **kwargs) -> None:
-    """Delete something that may already be gone."""
-    try:
-        fn(*args, **kwargs)
-    except ClientError as exc:
-        if not _missing(exc):
-            raise
+
+
 
 
 @collector("iam role", order=57)
@@ -35,12 +25,9 @@ def _roles() -> list[Resource]:
             name = role["RoleName"]
             if role.get("Path", "/").startswith("/aws-service-role/"):
                 continue  # AWS's own service-linked roles
-            try:
-                tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise
+            tags = read_tags(lambda: iam.list_role_tags(RoleName=name)["Tags"])
+            if tags is None:  # deleted while we listed
+                continue
             if not _is_lab(tags):
                 continue
 
@@ -48,15 +35,15 @@ def _roles() -> list[Resource]:
                 # IAM refuses to delete a role that still has policies or instance profiles.
                 for p in iam.get_paginator("list_role_policies").paginate(RoleName=name):
                     for pol in p["PolicyNames"]:
-                        _quietly(iam.delete_role_policy, RoleName=name, PolicyName=pol)
+                        quietly(iam.delete_role_policy, RoleName=name, PolicyName=pol)
                 for p in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
                     for pol in p["AttachedPolicies"]:
-                        _quietly(iam.detach_role_policy, RoleName=name, PolicyArn=pol["PolicyArn"])
+                        quietly(iam.detach_role_policy, RoleName=name, PolicyArn=pol["PolicyArn"])
                 for p in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name):
                     for prof in p["InstanceProfiles"]:
-                        _quietly(iam.remove_role_from_instance_profile, RoleName=name,
+                        quietly(iam.remove_role_from_instance_profile, RoleName=name,
                                  InstanceProfileName=prof["InstanceProfileName"])
-                _quietly(iam.delete_role, RoleName=name)
+                quietly(iam.delete_role, RoleName=name)
 
             found.append(Resource("iam role", name, tags.get("Lab", ""), "", name, delete))
     return found
@@ -69,27 +56,24 @@ def _policies() -> list[Resource]:
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):  # customer managed only
         for pol in page["Policies"]:
             arn = pol["Arn"]
-            try:
-                tags = {t["Key"]: t["Value"] for t in iam.list_policy_tags(PolicyArn=arn)["Tags"]}
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise
+            tags = read_tags(lambda: iam.list_policy_tags(PolicyArn=arn)["Tags"])
+            if tags is None:  # deleted while we listed
+                continue
             if not _is_lab(tags):
                 continue
 
             def delete(arn=arn):
                 for p in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
                     for r in p["PolicyRoles"]:
-                        _quietly(iam.detach_role_policy, RoleName=r["RoleName"], PolicyArn=arn)
+                        quietly(iam.detach_role_policy, RoleName=r["RoleName"], PolicyArn=arn)
                     for u in p["PolicyUsers"]:
-                        _quietly(iam.detach_user_policy, UserName=u["UserName"], PolicyArn=arn)
+                        quietly(iam.detach_user_policy, UserName=u["UserName"], PolicyArn=arn)
                     for g in p["PolicyGroups"]:
-                        _quietly(iam.detach_group_policy, GroupName=g["GroupName"], PolicyArn=arn)
+                        quietly(iam.detach_group_policy, GroupName=g["GroupName"], PolicyArn=arn)
                 for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
                     if not v["IsDefaultVersion"]:
-                        _quietly(iam.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
-                _quietly(iam.delete_policy, PolicyArn=arn)
+                        quietly(iam.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
+                quietly(iam.delete_policy, PolicyArn=arn)
 
             found.append(Resource("iam policy", pol["PolicyName"], tags.get("Lab", ""), "", pol["PolicyName"], delete))
     return found

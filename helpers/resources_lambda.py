@@ -12,26 +12,14 @@ lab-tagged function (Lambda creates ``/aws/lambda/<name>`` itself, untagged).
 from __future__ import annotations
 
 import boto3
-from botocore.exceptions import ClientError
 
-from .resources import Resource, _is_lab, collector
+from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 LOG_PREFIX = "/aws/lambda/"
 
 
-def _missing(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] in (
-        "ResourceNotFoundException", "NoSuchEntity", "NotFound", "NotFoundException",
-        "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 
-def _quietly(fn, *args, **kwargs) -> None:
-    """Delete something that may already be gone (deleted by a cell, or with its parent)."""
-    try:
-        fn(*args, **kwargs)
-    except ClientError as exc:
-        if not _missing(exc):
-            raise
 
 
 # ---- Lambda -----------------------------------------------------------------------------------
@@ -41,12 +29,9 @@ def _lab_functions() -> list[tuple[str, dict]]:
     found = []
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
-            try:
-                tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise
+            tags = read_tags(lambda: lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {}))
+            if tags is None:  # deleted while we listed
+                continue
             if _is_lab(tags):
                 found.append((fn["FunctionName"], tags))
     return found
@@ -59,8 +44,8 @@ def _functions() -> list[Resource]:
     def delete(name):
         for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
             for m in page["EventSourceMappings"]:
-                _quietly(lam.delete_event_source_mapping, UUID=m["UUID"])
-        _quietly(lam.delete_function, FunctionName=name)
+                quietly(lam.delete_event_source_mapping, UUID=m["UUID"])
+        quietly(lam.delete_function, FunctionName=name)
 
     return [Resource("lambda function", name, tags.get("Lab", ""), "", name, lambda name=name: delete(name))
             for name, tags in _lab_functions()]
@@ -75,12 +60,9 @@ def _topics() -> list[Resource]:
     for page in sns.get_paginator("list_topics").paginate():
         for t in page["Topics"]:
             arn = t["TopicArn"]
-            try:
-                tags = {x["Key"]: x["Value"] for x in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise
+            tags = read_tags(lambda: sns.list_tags_for_resource(ResourceArn=arn)["Tags"])
+            if tags is None:  # deleted while we listed
+                continue
             if not _is_lab(tags):
                 continue
 
@@ -88,8 +70,8 @@ def _topics() -> list[Resource]:
                 for sub_page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
                     for sub in sub_page["Subscriptions"]:
                         if sub["SubscriptionArn"].startswith("arn:"):  # not "PendingConfirmation"
-                            _quietly(sns.unsubscribe, SubscriptionArn=sub["SubscriptionArn"])
-                _quietly(sns.delete_topic, TopicArn=arn)
+                            quietly(sns.unsubscribe, SubscriptionArn=sub["SubscriptionArn"])
+                quietly(sns.delete_topic, TopicArn=arn)
 
             name = arn.rsplit(":", 1)[-1]
             found.append(Resource("sns topic", name, tags.get("Lab", ""), "", name, delete))
@@ -102,16 +84,13 @@ def _queues() -> list[Resource]:
     found = []
     for page in sqs.get_paginator("list_queues").paginate():
         for url in page.get("QueueUrls", []):
-            try:
-                tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise
+            tags = read_tags(lambda: sqs.list_queue_tags(QueueUrl=url).get("Tags", {}))
+            if tags is None:  # deleted while we listed
+                continue
             if _is_lab(tags):
                 name = url.rsplit("/", 1)[-1]
                 found.append(Resource("sqs queue", name, tags.get("Lab", ""), "", name,
-                                      lambda url=url: _quietly(sqs.delete_queue, QueueUrl=url)))
+                                      lambda url=url: quietly(sqs.delete_queue, QueueUrl=url)))
     return found
 
 
@@ -125,13 +104,10 @@ def _log_groups() -> list[Resource]:
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=LOG_PREFIX):
         for g in page["logGroups"]:
             name = g["logGroupName"]
-            try:
-                tags = logs.list_tags_for_resource(resourceArn=g["arn"].removesuffix(":*")).get("tags", {})
-            except ClientError as exc:
-                if _missing(exc):
-                    continue
-                raise
+            tags = read_tags(lambda: logs.list_tags_for_resource(resourceArn=g["arn"].removesuffix(":*")).get("tags", {}))
+            if tags is None:  # deleted while we listed
+                continue
             if _is_lab(tags) or name in functions:
                 found.append(Resource("log group", name, tags.get("Lab") or functions.get(name, ""), "", name,
-                                      lambda name=name: _quietly(logs.delete_log_group, logGroupName=name)))
+                                      lambda name=name: quietly(logs.delete_log_group, logGroupName=name)))
     return found

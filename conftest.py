@@ -2,16 +2,26 @@
 
 It gets a private state folder and a free port, so a learner's running localcloud
 (and their .lab/ folder) is never touched, and it is stopped at the end; the session
-fails if any process it started is left behind.  ``--lab-fresh-each`` resets localcloud
-before each notebook, to prove every notebook also runs on its own.
+fails if any process it started is left behind.  Under pytest-xdist (``-n``) every worker is such
+a session with a localcloud of its own; the controller, which runs no test, starts none.
+
+``--lab-fresh-each`` runs each notebook alone and then again after a kernel restart: localcloud is
+reset before each notebook (so only what ``lab.require`` creates exists), nbval runs and compares
+every cell before ``## Clean up``; there the kernel is restarted and every cell before ``## Clean
+up`` runs again in the new kernel (any error fails), then nbval runs and compares the clean-up
+cells, so a lab re-run after a restart must end in the committed state.  ``--lab-rerun`` enables
+tests/test_rerun_labs.py (every lab run twice in a row; ``make test-rerun``).
+
+A test that stops, resets or kills localcloud takes the ``private_localcloud`` fixture: one of
+its own (``localcloud.testing``, the same helper the benchmarks use).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,23 +30,28 @@ from pathlib import Path
 
 import pytest
 
+import labcontract
+from localcloud import testing
+
 _state = {}
 
 
 def pytest_addoption(parser):
-    parser.addoption("--lab-fresh-each", action="store_true",
-                     help="reset localcloud before each notebook (each notebook alone)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    parser.addoption(
+        "--lab-fresh-each",
+        action="store_true",
+        help="reset localcloud before each notebook (each notebook alone), restart its kernel and run it again "
+        "before its clean-up",
+    )
+    parser.addoption(
+        "--lab-rerun",
+        action="store_true",
+        help="also run tests/test_rerun_labs.py: every lab run twice and after a kernel restart (several minutes)",
+    )
 
 
 def _localcloud(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "localcloud", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "localcloud", *args], capture_output=True, text=True, timeout=120)
 
 
 def _live_in_group(pgid: int) -> list[int]:
@@ -53,21 +68,89 @@ def _live_in_group(pgid: int) -> list[int]:
 
 
 def pytest_sessionstart(session):
+    if session.config.pluginmanager.has_plugin("dsession"):
+        return  # the pytest-xdist controller: its workers run the tests, each with its own localcloud
     lab_dir = tempfile.mkdtemp(prefix="lab-test-")
-    os.environ.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(_free_port()), LAB_TARGET="local")
-    for var in ("LAB_AWS_CONFIRM", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(testing.free_port()), LAB_TARGET="local")
+    for var in ("LAB_AWS_CONFIRM", "AWS_ENDPOINT_URL", *labcontract.CLIENT_ENV_UNSET):
         os.environ.pop(var, None)
-    started = _localcloud("start", "--json")
+    # --fresh: a snapshot in this (new) folder can only be a leftover; tests start empty, always
+    started = _localcloud("start", "--json", "--fresh")
     if started.returncode != 0:
         raise pytest.UsageError(f"could not start localcloud for the tests:\n{started.stderr}")
     _state.update(lab_dir=lab_dir, status=json.loads(started.stdout))
 
 
 def pytest_runtest_setup(item):
-    if not item.config.getoption("--lab-fresh-each") or not item.nodeid.endswith("::Cell 0"):
+    if not item.config.getoption("--lab-fresh-each") or not hasattr(item, "cell"):
         return
-    if _localcloud("reset").returncode != 0:
-        pytest.fail("localcloud reset failed")
+    if item.nodeid.endswith("::Cell 0"):
+        if _localcloud("reset").returncode != 0:
+            pytest.fail("localcloud reset failed")
+    elif _first_cleanup_cell(item.parent.nb) == _position(item):
+        _restart_and_run_again(item)
+
+
+def _position(item) -> int:
+    """Index of an nbval item's cell among all the notebook's cells."""
+    return next(i for i, c in enumerate(item.parent.nb.cells) if c is item.cell)
+
+
+def _first_cleanup_cell(nb) -> int | None:
+    """Index of the first code cell after the ``## Clean up`` heading (every lab has one:
+    tests/test_notebook_template.py)."""
+    heading = next(
+        (i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and re.search(r"^## Clean up", c.source, re.M)),
+        None,
+    )
+    if heading is None:
+        return None
+    return next((i for i in range(heading, len(nb.cells)) if nb.cells[i].cell_type == "code"), None)
+
+
+def _restart_and_run_again(item) -> None:
+    """A learner restarts the kernel before cleaning up and runs the lab again from the top: every
+    cell before the clean-up runs in nbval's restarted kernel, with whatever the first run left in
+    localcloud; any error fails. nbval then runs and compares the clean-up cells."""
+    kernel = item.parent.kernel
+    kernel.restart()
+    kernel.kc.wait_for_ready(timeout=float(item.config.getoption("nbval_kernel_startup_timeout")))
+    timeout = float(item.config.getoption("nbval_cell_timeout"))
+    stop = _position(item)
+    errors = []
+    for i, cell in enumerate(item.parent.nb.cells[:stop]):
+        if cell.cell_type != "code":
+            continue
+
+        def on_output(msg, i=i):
+            if msg["msg_type"] == "error":
+                errors.append(f"cell {i}: {msg['content']['ename']}: {msg['content']['evalue']}")
+
+        kernel.kc.execute_interactive(cell.source, timeout=timeout, output_hook=on_output, allow_stdin=False)
+    if errors:
+        pytest.fail(
+            f"{item.parent.name}: run again after a kernel restart (before its clean-up), errors:\n"
+            + "\n".join(errors)
+            + "\nlocalcloud's log:\n"
+            + localcloud_problems(),
+            pytrace=False,
+        )
+
+
+def localcloud_problems(limit: int = 80) -> str:
+    """What localcloud logged as failing (an engine's traceback), to tell a lab bug from a local one."""
+    log = Path(os.environ["LAB_DIR"]) / "localcloud" / "daemon.log"
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    keep = [i for i, line in enumerate(lines) if re.search(r"ERROR|Traceback|failed", line)]
+    picked = sorted({j for i in keep for j in range(i, min(i + 12, len(lines)))})
+    return "\n".join(lines[j] for j in picked[-limit:]) or "(nothing)"
+
+
+@pytest.fixture
+def private_localcloud(tmp_path):
+    """A localcloud of this test's own (state under tmp_path, a free port), stopped afterwards."""
+    with testing.private_localcloud(tmp_path / "lab") as cloud:
+        yield cloud
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
-from _localcloud import REPO, free_port  # noqa: F401  (re-exported for the Athena benchmarks)
+from _localcloud import REPO  # noqa: F401  (re-exported for the Athena benchmarks)
 from _localcloud import private_localcloud as _private_localcloud
 
 
@@ -17,8 +17,9 @@ def private_localcloud():
 
 
 def run(athena, sql: str, db: str, out: str) -> dict:
-    qid = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": db},
-                                       ResultConfiguration={"OutputLocation": out})["QueryExecutionId"]
+    qid = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": db}, ResultConfiguration={"OutputLocation": out}
+    )["QueryExecutionId"]
     while True:
         ex = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
         if ex["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):

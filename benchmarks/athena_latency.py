@@ -22,7 +22,7 @@ TARGET_MS = 100
 QUERIES = {
     "group by year": "SELECT year_id, count(*) AS total_orders FROM sales_order_data GROUP BY year_id",
     "filter + aggregate": "SELECT productline, round(sum(sales), 2) FROM sales_order_data "
-                          "WHERE country = 'USA' GROUP BY productline ORDER BY 2 DESC",
+    "WHERE country = 'USA' GROUP BY productline ORDER BY 2 DESC",
     "100 rows": "SELECT ordernumber, customername, sales FROM sales_order_data LIMIT 100",
 }
 
@@ -47,18 +47,23 @@ def main() -> None:
         glue.create_table(DatabaseName="sales_db", TableInput=table_input("bench"))
         run(athena, "SELECT 1", "sales_db", "s3://bench/output/")
         cur = connect(s3_staging_dir="s3://bench/output/", schema_name="sales_db", region_name="us-east-1").cursor()
-        print(f"pyathena latency, {len(sales)} rows of JSON lines, {args.runs} runs per query (target p50 <= {TARGET_MS} ms)")
+        print(
+            f"pyathena latency, {len(sales)} rows of JSON lines, {args.runs} runs per query "
+            f"(target p50 <= {TARGET_MS} ms)"
+        )
         for name, sql in QUERIES.items():
             times = []
-            for i in range(args.runs + 1):
+            for _ in range(args.runs + 1):
                 t0 = time.perf_counter()
                 cur.execute(sql)
                 cur.fetchall()
                 times.append((time.perf_counter() - t0) * 1000)
             first, rest = times[0], sorted(times[1:])
             p50, p90 = statistics.median(rest), rest[int(0.9 * (len(rest) - 1))]
-            print(f"  {name:20} first {first:6.1f} ms | p50 {p50:6.1f} ms | p90 {p90:6.1f} ms | max {rest[-1]:6.1f} ms "
-                  f"{'ok' if p50 <= TARGET_MS else 'OVER TARGET'}")
+            print(
+                f"  {name:20} first {first:6.1f} ms | p50 {p50:6.1f} ms | p90 {p90:6.1f} ms | max {rest[-1]:6.1f} ms "
+                f"{'ok' if p50 <= TARGET_MS else 'OVER TARGET'}"
+            )
 
 
 if __name__ == "__main__":

@@ -13,71 +13,69 @@ terminated. Prints every run, then min / median / max.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import paramiko
+from _localcloud import private_localcloud
 
-REPO = Path(__file__).resolve().parents[1]
+import labcontract
+
 TARGET_S = 1.0
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
-    lab_dir = tempfile.mkdtemp(prefix="lc-bench-ssh-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(free_port()))
-    cmd = [sys.executable, "-m", "localcloud"]
-    try:
-        started = subprocess.run(cmd + ["start", "--json"], env=env, cwd=REPO, capture_output=True,
-                                 text=True, timeout=60)
-        if started.returncode != 0:
-            raise SystemExit(f"localcloud did not start: {started.stderr}")
-        endpoint = json.loads(started.stdout)["client_env"]["AWS_ENDPOINT_URL"]
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        region_name="us-east-1")
-        ec2 = session.client("ec2", endpoint_url=endpoint)
-        ami = session.client("ssm", endpoint_url=endpoint).get_parameter(Name=AL2023)["Parameter"]["Value"]
+    with private_localcloud("lc-bench-ssh-") as started:
+        cloud = started["cloud"]
+        ec2 = cloud.client("ec2")
+        ami = cloud.client("ssm").get_parameter(Name=AL2023)["Parameter"]["Value"]
         key = ec2.create_key_pair(KeyName="bench", KeyType="ed25519")
-        key_path = Path(lab_dir) / "bench.pem"
+        key_path = Path(started["lab_dir"]) / "bench.pem"
         key_path.write_text(key["KeyMaterial"])
         key_path.chmod(0o400)
         sg = ec2.create_security_group(GroupName="bench", Description="bench")["GroupId"]
-        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "203.0.113.10/32"}]}])
+        ec2.authorize_security_group_ingress(
+            GroupId=sg,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 22,
+                    "ToPort": 22,
+                    "IpRanges": [{"CidrIp": started["learner_ip"] + "/32"}],
+                }
+            ],
+        )
 
-        print(f"run_instances -> first SSH command, {args.runs} runs, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}")
+        print(
+            f"run_instances -> first SSH command, {args.runs} runs, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
         times = []
         for i in range(1, args.runs + 1):
             t0 = time.perf_counter()
-            iid = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName="bench",
-                                    SecurityGroupIds=[sg])["Instances"][0]["InstanceId"]
+            iid = ec2.run_instances(
+                ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName="bench", SecurityGroupIds=[sg]
+            )["Instances"][0]["InstanceId"]
             inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
-            host, port = {t["Key"]: t["Value"] for t in inst["Tags"]}["localcloud:ssh-endpoint"].split(":")
+            host, port = {t["Key"]: t["Value"] for t in inst["Tags"]}[labcontract.SSH_ENDPOINT_TAG].split(":")
             client = paramiko.SSHClient()
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            client.connect(host, port=int(port), username="ec2-user", key_filename=str(key_path), timeout=10,
-                           look_for_keys=False, allow_agent=False)
+            client.connect(
+                host,
+                port=int(port),
+                username="ec2-user",
+                key_filename=str(key_path),
+                timeout=10,
+                look_for_keys=False,
+                allow_agent=False,
+            )
             _, out, _ = client.exec_command("echo ready")
             if out.read() != b"ready\n":
                 raise SystemExit(f"run {i}: the SSH command did not answer 'ready'")
@@ -86,12 +84,11 @@ def main() -> None:
             times.append(elapsed)
             ec2.terminate_instances(InstanceIds=[iid])
             print(f"  run {i}: {elapsed:.3f} s")
-        print(f"run_instances -> SSH command: min {min(times):.3f} s, median {statistics.median(times):.3f} s, "
-              f"max {max(times):.3f} s")
+        print(
+            f"run_instances -> SSH command: min {min(times):.3f} s, median {statistics.median(times):.3f} s, "
+            f"max {max(times):.3f} s"
+        )
         print(f"target: <= {TARGET_S} s -> {'met by every run' if max(times) <= TARGET_S else 'NOT met by every run'}")
-    finally:
-        subprocess.run(cmd + ["stop"], env=env, cwd=REPO, capture_output=True, timeout=60)
-        shutil.rmtree(lab_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

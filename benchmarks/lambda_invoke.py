@@ -1,7 +1,7 @@
 """Lambda invoke latency on localcloud: cold start (new worker process) and warm (reused worker).
 
 Starts its own localcloud (temporary LAB_DIR, free port), creates one function whose
-handler imports boto3 at module level (as lab 05's does), then measures from the client
+handler imports boto3 at module level (as lab 07's does), then measures from the client
 side, boto3 ``invoke`` call to parsed payload:
 
 * **cold**: each round changes an environment variable first, so the next invoke needs a
@@ -23,37 +23,28 @@ import io
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import zipfile
-from pathlib import Path
 
-import boto3
+from _localcloud import private_localcloud
 
-REPO = Path(__file__).resolve().parents[1]
-HANDLER = '''
+HANDLER = """
 import boto3
 s3 = boto3.client("s3")
 
 def lambda_handler(event, context):
     return {"n": event.get("n"), "buckets": len(s3.list_buckets()["Buckets"]) if event.get("call") else None}
-'''
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+"""
 
 
 def stats(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
-    return (f"{name:5} ({len(ms)} runs): min {min(ms):7.1f} ms   median {statistics.median(ms):7.1f} ms   "
-            f"max {max(ms):7.1f} ms")
+    return (
+        f"{name:5} ({len(ms)} runs): min {min(ms):7.1f} ms   median {statistics.median(ms):7.1f} ms   "
+        f"max {max(ms):7.1f} ms"
+    )
 
 
 def main() -> int:
@@ -63,27 +54,27 @@ def main() -> int:
     ap.add_argument("--pause", type=float, default=1.5, help="seconds before each cold invoke")
     args = ap.parse_args()
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(LAB_DIR=tempfile.mkdtemp(prefix="lc-bench-"), LOCALCLOUD_PORT=str(free_port()))
-    cmd = [sys.executable, "-m", "localcloud"]
-    started = subprocess.run(cmd + ["start", "--json"], env=env, capture_output=True, text=True, cwd=REPO)
-    if started.returncode:
-        print(started.stderr, file=sys.stderr)
-        return 1
-    endpoint = json.loads(started.stdout)["client_env"]["AWS_ENDPOINT_URL"]
-    try:
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        region_name="us-east-1")
-        iam = session.client("iam", endpoint_url=endpoint)
-        lam = session.client("lambda", endpoint_url=endpoint)
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                          "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    with private_localcloud("lc-bench-lambda-") as started:
+        iam, lam = started["cloud"].client("iam"), started["cloud"].client("lambda")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+            ],
+        }
         role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
             zf.writestr("handler.py", HANDLER)
-        lam.create_function(FunctionName="bench", Runtime="python3.12", Role=role, Handler="handler.lambda_handler",
-                            Code={"ZipFile": buf.getvalue()}, Timeout=30, MemorySize=256)
+        lam.create_function(
+            FunctionName="bench",
+            Runtime="python3.12",
+            Role=role,
+            Handler="handler.lambda_handler",
+            Code={"ZipFile": buf.getvalue()},
+            Timeout=30,
+            MemorySize=256,
+        )
 
         def invoke(payload: dict) -> float:
             t0 = time.perf_counter()
@@ -101,8 +92,6 @@ def main() -> int:
             print(f"cold run {i + 1}: {cold[-1] * 1000:.1f} ms")
         warm = [invoke({"n": i}) for i in range(args.warm)]
         warm_call = [invoke({"n": i, "call": True}) for i in range(args.warm)]
-    finally:
-        subprocess.run(cmd + ["stop"], env=env, capture_output=True, cwd=REPO)
 
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(stats("cold", cold) + "   (target ≤ 1000 ms)")

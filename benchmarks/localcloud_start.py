@@ -13,10 +13,7 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,40 +21,39 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-REPO = Path(__file__).resolve().parents[1]
+from localcloud import config, testing
+
 TARGET_S = 1.5  # on a 2-core machine
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def one_run() -> dict:
     lab_dir = tempfile.mkdtemp(prefix="lc-bench-")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(port))
+    env = testing.isolated_env(lab_dir)
     # The client is built before the clock starts: that cost belongs to the caller, not to localcloud.
-    sts = boto3.client("sts", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing",
-                       config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30))
-    cmd = [sys.executable, "-m", "localcloud"]
+    # Its key is made now, as `localcloud start` would make it at a first start.
+    creds = config.install_credentials(Path(lab_dir) / "localcloud")
+    sts = boto3.client(
+        "sts",
+        endpoint_url=f"http://127.0.0.1:{env['LOCALCLOUD_PORT']}",
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
+    )
+    cloud = None
     try:
         t0 = time.perf_counter()
-        started = subprocess.run(cmd + ["start"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+        cloud = testing.start(lab_dir, env)  # the shared helper: `localcloud start --json`
         t_cli = time.perf_counter() - t0
-        if started.returncode != 0:
-            raise RuntimeError(f"start failed: {started.stderr}")
         account = sts.get_caller_identity()["Account"]
         t_api = time.perf_counter() - t0
         t1 = time.perf_counter()
-        subprocess.run(cmd + ["stop"], env=env, cwd=REPO, capture_output=True, timeout=60)
+        cloud.run("stop")
         t_stop = time.perf_counter() - t1
         return {"start_cli_s": t_cli, "first_call_s": t_api, "stop_s": t_stop, "account": account}
     finally:
-        subprocess.run(cmd + ["stop"], env=env, cwd=REPO, capture_output=True, timeout=60)
+        if cloud is not None:
+            cloud.run("stop")
         shutil.rmtree(lab_dir, ignore_errors=True)
 
 
@@ -70,15 +66,18 @@ def main() -> None:
     for i in range(1, args.runs + 1):
         r = one_run()
         results.append(r)
-        print(f"  run {i}: start returned {r['start_cli_s']:.2f} s, first API call answered "
-              f"{r['first_call_s']:.2f} s (account {r['account']}), stop {r['stop_s']:.2f} s")
+        print(
+            f"  run {i}: start returned {r['start_cli_s']:.2f} s, first API call answered "
+            f"{r['first_call_s']:.2f} s (account {r['account']}), stop {r['stop_s']:.2f} s"
+        )
     firsts = [r["first_call_s"] for r in results]
     clis = [r["start_cli_s"] for r in results]
     stops = [r["stop_s"] for r in results]
-    print(f"first API call: min {min(firsts):.2f} s, median {statistics.median(firsts):.2f} s, "
-          f"max {max(firsts):.2f} s")
-    print(f"target: <= {TARGET_S} s on a 2-core machine -> "
-          f"{'met by every run' if max(firsts) <= TARGET_S else 'NOT met by every run'}")
+    print(f"first API call: min {min(firsts):.2f} s, median {statistics.median(firsts):.2f} s, max {max(firsts):.2f} s")
+    print(
+        f"target: <= {TARGET_S} s on a 2-core machine -> "
+        f"{'met by every run' if max(firsts) <= TARGET_S else 'NOT met by every run'}"
+    )
     print(f"start command:  min {min(clis):.2f} s, median {statistics.median(clis):.2f} s, max {max(clis):.2f} s")
     print(f"stop command:   min {min(stops):.2f} s, median {statistics.median(stops):.2f} s, max {max(stops):.2f} s")
 

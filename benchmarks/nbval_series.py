@@ -91,8 +91,18 @@ def _reap_orphans() -> None:
 
 def main() -> int:
     subreaper = _become_subreaper()
-    cmd = [sys.executable, "-m", "pytest", "--nbval", "notebooks/", "--nbval-current-env",
-           "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-q", *sys.argv[1:]]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval",
+        "notebooks/",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        "tests/nbval_sanitize.cfg",
+        "-q",
+        *sys.argv[1:],
+    ]
     print("running:", " ".join(cmd[2:]), f"(cwd {REPO}, {os.cpu_count()} cores)", flush=True)
     me = os.getpid()
     peak = {"bytes": 0, "procs": 0}
@@ -125,10 +135,14 @@ def main() -> int:
     tail = out.strip().splitlines()[-3:]
     print("pytest said:", *("  " + ln for ln in tail), sep="\n")
     print(f"exit code {proc.returncode}")
-    print(f"wall time: {wall:.1f} s   (target <= {TARGET_S:.0f} s for the whole series: "
-          f"{'met' if wall <= TARGET_S else 'NOT met'})")
-    print(f"peak RSS of the process tree (sum, sampled every {SAMPLE_S} s): {peak['bytes'] / 2**20:.0f} MiB "
-          f"over {peak['procs']} processes" + ("" if subreaper else " (not a subreaper: localcloud not counted)"))
+    print(
+        f"wall time: {wall:.1f} s   (target <= {TARGET_S:.0f} s for the whole series: "
+        f"{'met' if wall <= TARGET_S else 'NOT met'})"
+    )
+    print(
+        f"peak RSS of the process tree (sum, sampled every {SAMPLE_S} s): {peak['bytes'] / 2**20:.0f} MiB "
+        f"over {peak['procs']} processes" + ("" if subreaper else " (not a subreaper: localcloud not counted)")
+    )
     print(f"largest single-process peak RSS (RUSAGE_CHILDREN ru_maxrss): {ru.ru_maxrss / 1024:.0f} MiB")
     return proc.returncode
 

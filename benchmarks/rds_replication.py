@@ -35,8 +35,10 @@ def pct(values, q):
 
 
 def summary(name, values_ms):
-    return (f"{name}: median {statistics.median(values_ms):.3f} ms, p95 {pct(values_ms, 0.95):.3f} ms, "
-            f"max {max(values_ms):.3f} ms (n={len(values_ms)})")
+    return (
+        f"{name}: median {statistics.median(values_ms):.3f} ms, p95 {pct(values_ms, 0.95):.3f} ms, "
+        f"max {max(values_ms):.3f} ms (n={len(values_ms)})"
+    )
 
 
 def main() -> None:
@@ -51,21 +53,44 @@ def main() -> None:
         rds, ec2 = boto3.client("rds"), boto3.client("ec2")
 
         def wait(ident):
-            rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=ident,
-                                                         WaiterConfig={"Delay": 0.05, "MaxAttempts": 2000})
+            rds.get_waiter("db_instance_available").wait(
+                DBInstanceIdentifier=ident, WaiterConfig={"Delay": 0.05, "MaxAttempts": 2000}
+            )
 
         def connect(ident):
             ep = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]["Endpoint"]
-            return mysql.connector.connect(host=ep["Address"], port=ep["Port"], user="admin", password=PASSWORD,
-                                           connection_timeout=5, autocommit=True)
+            return mysql.connector.connect(
+                host=ep["Address"],
+                port=ep["Port"],
+                user="admin",
+                password=PASSWORD,
+                connection_timeout=5,
+                autocommit=True,
+            )
 
         gid = ec2.create_security_group(GroupName="bench", Description="bench")["GroupId"]
-        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
-            "IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306,
-            "IpRanges": [{"CidrIp": started["learner_ip"] + "/32"}]}])
-        rds.create_db_instance(DBInstanceIdentifier="bench-p", Engine="mysql", DBInstanceClass="db.t3.micro",
-                               AllocatedStorage=20, MasterUsername="admin", MasterUserPassword=PASSWORD,
-                               VpcSecurityGroupIds=[gid], PubliclyAccessible=True, BackupRetentionPeriod=1)
+        ec2.authorize_security_group_ingress(
+            GroupId=gid,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 3306,
+                    "ToPort": 3306,
+                    "IpRanges": [{"CidrIp": started["learner_ip"] + "/32"}],
+                }
+            ],
+        )
+        rds.create_db_instance(
+            DBInstanceIdentifier="bench-p",
+            Engine="mysql",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=20,
+            MasterUsername="admin",
+            MasterUserPassword=PASSWORD,
+            VpcSecurityGroupIds=[gid],
+            PubliclyAccessible=True,
+            BackupRetentionPeriod=1,
+        )
         wait("bench-p")
         with connect("bench-p") as conn, conn.cursor() as cur:
             cur.execute("CREATE DATABASE shop")
@@ -112,23 +137,33 @@ def main() -> None:
             print("  " + summary("COMMIT latency  ", commits))
             print("  " + summary("replication lag ", lags))
             if status.get("Rpl_semi_sync_master_status") == "ON":
-                print(f"  semi-sync: {status['Rpl_semi_sync_master_yes_tx']} commits acknowledged, "
-                      f"{status['Rpl_semi_sync_master_no_tx']} not; average wait for the ack "
-                      f"{int(status['Rpl_semi_sync_master_tx_avg_wait_time']) / 1000:.3f} ms")
+                print(
+                    f"  semi-sync: {status['Rpl_semi_sync_master_yes_tx']} commits acknowledged, "
+                    f"{status['Rpl_semi_sync_master_no_tx']} not; average wait for the ack "
+                    f"{int(status['Rpl_semi_sync_master_tx_avg_wait_time']) / 1000:.3f} ms"
+                )
             return statistics.median(commits), statistics.median(lags)
 
         async_commit, async_lag = measure("asynchronous")
-        family = rds.describe_db_parameter_groups(DBParameterGroupName=rds.describe_db_instances(
-            DBInstanceIdentifier="bench-p")["DBInstances"][0]["DBParameterGroups"][0]["DBParameterGroupName"]
+        family = rds.describe_db_parameter_groups(
+            DBParameterGroupName=rds.describe_db_instances(DBInstanceIdentifier="bench-p")["DBInstances"][0][
+                "DBParameterGroups"
+            ][0]["DBParameterGroupName"]
         )["DBParameterGroups"][0]["DBParameterGroupFamily"]
-        rds.create_db_parameter_group(DBParameterGroupName="bench-semisync", DBParameterGroupFamily=family,
-                                      Description="bench")
-        rds.modify_db_parameter_group(DBParameterGroupName="bench-semisync", Parameters=[
-            {"ParameterName": n, "ParameterValue": "1", "ApplyMethod": "pending-reboot"}
-            for n in ("rpl_semi_sync_master_enabled", "rpl_semi_sync_slave_enabled")])
+        rds.create_db_parameter_group(
+            DBParameterGroupName="bench-semisync", DBParameterGroupFamily=family, Description="bench"
+        )
+        rds.modify_db_parameter_group(
+            DBParameterGroupName="bench-semisync",
+            Parameters=[
+                {"ParameterName": n, "ParameterValue": "1", "ApplyMethod": "pending-reboot"}
+                for n in ("rpl_semi_sync_master_enabled", "rpl_semi_sync_slave_enabled")
+            ],
+        )
         for ident in ("bench-p", "bench-r"):
-            rds.modify_db_instance(DBInstanceIdentifier=ident, DBParameterGroupName="bench-semisync",
-                                   ApplyImmediately=True)
+            rds.modify_db_instance(
+                DBInstanceIdentifier=ident, DBParameterGroupName="bench-semisync", ApplyImmediately=True
+            )
             rds.reboot_db_instance(DBInstanceIdentifier=ident)
             wait(ident)
         with connect("bench-p") as conn, conn.cursor() as cur:
@@ -138,8 +173,10 @@ def main() -> None:
                     break
                 time.sleep(0.05)
         semi_commit, semi_lag = measure("semi-synchronous")
-        print(f"semi-sync / async: COMMIT median x{semi_commit / async_commit:.2f}, "
-              f"lag median x{semi_lag / async_lag:.2f}")
+        print(
+            f"semi-sync / async: COMMIT median x{semi_commit / async_commit:.2f}, "
+            f"lag median x{semi_lag / async_lag:.2f}"
+        )
 
 
 if __name__ == "__main__":

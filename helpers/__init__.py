@@ -9,7 +9,30 @@ Modules: :mod:`helpers.lab` (targets, tags, require, inventory, teardown),
 :mod:`helpers.resources` (what inventory/teardown know how to find and delete),
 :mod:`helpers.ssh` (key files and SSH endpoints, lab 01), :mod:`helpers.mysql` (RDS secrets and
 connection errors, labs 02–03), :mod:`helpers.athena` (query waits and costs, lab 04),
-:mod:`helpers.lambda_package` (deployment zips, lab 05), :mod:`helpers.rwsplit` (read/write
-router, lab 06), :mod:`helpers.dashboard` and :mod:`helpers.selfcheck` (lab dashboard and
+:mod:`helpers.lambda_package` (deployment zips, lab 07), :mod:`helpers.rwsplit` (read/write
+router, lab 09), :mod:`helpers.dashboard` and :mod:`helpers.selfcheck` (lab dashboard and
 self-check quizzes, 00 onwards).
+
+``helpers.__version__`` is the course version (``pyproject.toml``'s, the one place it is set),
+so a learner can say which version of the labs they ran.
 """
+
+from importlib.metadata import PackageNotFoundError, version
+
+
+def _course_version() -> str:
+    """The installed aws-de-labs version; from pyproject.toml in a checkout that was not installed."""
+    try:
+        return version("aws-de-labs")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text())["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+__version__ = _course_version()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -34,9 +35,15 @@ from botocore.exceptions import ClientError
 from . import athena as ath_help
 from .wait import WaitTimeout
 
+if TYPE_CHECKING:
+    from mypy_boto3_athena import AthenaClient
+    from mypy_boto3_athena.type_defs import StartQueryExecutionInputTypeDef
+
 NOT_STARTED = "NOT STARTED"  # Athena refused the request: there is no query execution
-NO_LOCATION_HINT = ("Give the editor output_location='s3://BUCKET/PREFIX/', or a workgroup "
-                    "whose configuration has a query result location.")
+NO_LOCATION_HINT = (
+    "Give the editor output_location='s3://BUCKET/PREFIX/', or a workgroup "
+    "whose configuration has a query result location."
+)
 
 
 @dataclass
@@ -67,7 +74,7 @@ class QueryRun:
             return "-"
         billed = ath_help.billed_bytes(self.scanned)
         note = "10 MB minimum" if billed > self.scanned else f"{billed:,} bytes"
-        return f"${self.dollars:.6f} (billed {note}, $5 per TB)"
+        return f"${self.dollars:.6f} (billed {note}, ${ath_help.PRICE_PER_TB:g} per TB)"
 
     def frame(self, null: str | None = None) -> pd.DataFrame:
         """The fetched rows as strings (Athena returns every value as text); NULL as ``null``."""
@@ -75,11 +82,13 @@ class QueryRun:
         return df if null is None else df.fillna(null)
 
 
-def _rows(athena, query_id: str, limit: int) -> tuple[list[str], list[list[str | None]], bool]:
+def _rows(athena: AthenaClient, query_id: str, limit: int) -> tuple[list[str], list[list[str | None]], bool]:
     """Column names and the first ``limit`` rows, paging through get_query_results."""
     pages = athena.get_paginator("get_query_results").paginate(
-        QueryExecutionId=query_id, PaginationConfig={"MaxItems": limit + 2, "PageSize": min(limit + 2, 1000)})
-    columns, rows = [], []
+        QueryExecutionId=query_id, PaginationConfig={"MaxItems": limit + 2, "PageSize": min(limit + 2, 1000)}
+    )
+    columns: list[str] = []
+    rows: list[list[str | None]] = []
     for page in pages:
         columns = columns or [c["Label"] for c in page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
         rows += [[d.get("VarCharValue") for d in r["Data"]] for r in page["ResultSet"]["Rows"]]
@@ -91,8 +100,16 @@ def _rows(athena, query_id: str, limit: int) -> tuple[list[str], list[list[str |
 class QueryEditor(widgets.VBox):
     """SQL box, Run button, state / run time / bytes / cost, result table, error text."""
 
-    def __init__(self, athena=None, *, sql: str = "", workgroup: str | None = None,
-                 database: str | None = None, output_location: str | None = None, max_rows: int = 20) -> None:
+    def __init__(
+        self,
+        athena: AthenaClient | None = None,
+        *,
+        sql: str = "",
+        workgroup: str | None = None,
+        database: str | None = None,
+        output_location: str | None = None,
+        max_rows: int = 20,
+    ) -> None:
         super().__init__()
         if athena is None:
             import boto3
@@ -104,20 +121,31 @@ class QueryEditor(widgets.VBox):
         self.last: QueryRun | None = None
         self.add_class("athena-editor")
 
-        self.sql_box = widgets.Textarea(value=sql, placeholder="SELECT ...", description="SQL",
-                                        layout=widgets.Layout(width="100%", height="7em"))
+        self.sql_box = widgets.Textarea(
+            value=sql, placeholder="SELECT ...", description="SQL", layout=widgets.Layout(width="100%", height="7em")
+        )
         self.run_button = widgets.Button(
-            description="Run", icon="play", button_style="primary",
-            tooltip="Run the SQL with start_query_execution, wait for it, show the first rows (Tab here, Enter)")
+            description="Run",
+            icon="play",
+            button_style="primary",
+            tooltip="Run the SQL with start_query_execution, wait for it, show the first rows (Tab here, Enter)",
+        )
         self.run_button.on_click(lambda _b: self._run_from_button())
-        help_text = widgets.HTML(f"{html.escape(self._where())} · type SQL, then <kbd>Tab</kbd> to "
-                                 f"<em>Run</em> and press <kbd>Enter</kbd>")
+        help_text = widgets.HTML(
+            f"{html.escape(self._where())} · type SQL, then <kbd>Tab</kbd> to <em>Run</em> and press <kbd>Enter</kbd>"
+        )
         self.status = widgets.HTML()
         self.progress = widgets.Output()  # the wait's progress bar when Run is pressed
         self.error = widgets.HTML()
         self.result = widgets.HTML()
-        self.children = [help_text, self.sql_box, widgets.HBox([self.run_button, self.status]),
-                         self.progress, self.error, self.result]
+        self.children = [
+            help_text,
+            self.sql_box,
+            widgets.HBox([self.run_button, self.status]),
+            self.progress,
+            self.error,
+            self.result,
+        ]
         self._render()
 
     # ---- running -----------------------------------------------------------------------
@@ -142,7 +170,7 @@ class QueryEditor(widgets.VBox):
     def _execute(self, sql: str) -> QueryRun:
         if not sql:
             return QueryRun(sql, NOT_STARTED, "Type a query first.")
-        request = {"QueryString": sql}
+        request: StartQueryExecutionInputTypeDef = {"QueryString": sql}
         if self.workgroup:
             request["WorkGroup"] = self.workgroup
         if self.database:
@@ -164,8 +192,14 @@ class QueryEditor(widgets.VBox):
             execution = self.athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
             execution["Status"].setdefault("StateChangeReason", f"{exc}; the editor stopped the query")
         status, stats = execution["Status"], execution.get("Statistics", {})
-        run = QueryRun(sql, status["State"], status.get("StateChangeReason", ""), query_id,
-                       stats.get("DataScannedInBytes"), stats.get("TotalExecutionTimeInMillis"))
+        run = QueryRun(
+            sql,
+            status["State"],
+            status.get("StateChangeReason", ""),
+            query_id,
+            stats.get("DataScannedInBytes"),
+            stats.get("TotalExecutionTimeInMillis"),
+        )
         if run.ok:
             run.columns, run.rows, run.more = _rows(self.athena, query_id, self.max_rows)
         return run
@@ -173,8 +207,7 @@ class QueryEditor(widgets.VBox):
     # ---- showing -----------------------------------------------------------------------
 
     def _where(self) -> str:
-        parts = [f"workgroup {self.workgroup or 'primary (default)'}",
-                 f"database {self.database or 'default'}"]
+        parts = [f"workgroup {self.workgroup or 'primary (default)'}", f"database {self.database or 'default'}"]
         if self.output_location:
             parts.append(f"results to {self.output_location}")
         return "Athena query editor · " + " · ".join(parts)
@@ -227,15 +260,18 @@ class QueryEditor(widgets.VBox):
         if run.query_id:
             bits.append(f"query id {html.escape(run.query_id)}")
         self.status.value = " · ".join(bits)
-        self.error.value = (f'<div class="athena-editor-error" style="color: #b00020">'
-                            f"{html.escape(run.reason)}</div>" if run.reason and not run.ok else "")
+        self.error.value = (
+            f'<div class="athena-editor-error" style="color: #b00020">{html.escape(run.reason)}</div>'
+            if run.reason and not run.ok
+            else ""
+        )
         if run.ok and run.columns:
             more = "<p>First rows only: the whole result is in the result file.</p>" if run.more else ""
             self.result.value = run.frame("NULL").to_html(index=False, border=0) + more
         else:
             self.result.value = ""
 
-    def _repr_mimebundle_(self, **kwargs):
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data = super()._repr_mimebundle_(**kwargs) or {}
         data["text/plain"] = self.as_text()
         data["text/html"] = self.as_html()

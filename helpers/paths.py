@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+import labcontract
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def lab_dir() -> Path:
     """Git-ignored folder for key files, downloads and localcloud state (LAB_DIR overrides)."""
-    d = Path(os.environ.get("LAB_DIR") or PROJECT_ROOT / ".lab")
+    d = labcontract.lab_dir()
     d.mkdir(parents=True, exist_ok=True)
     return d
 

@@ -10,6 +10,7 @@ import os
 
 import boto3
 
+from . import lab
 from .lab import requirement, tags
 
 BUDGET_NAME = "aws-de-labs-monthly"
@@ -21,22 +22,31 @@ def ensure_budget() -> bool:
     budgets = boto3.client("budgets")
     account = boto3.client("sts").get_caller_identity()["Account"]
     try:
-        budgets.describe_budget(AccountId=account, BudgetName=BUDGET_NAME)
+        budgets.describe_budget(AccountId=account, BudgetName=lab.name(BUDGET_NAME))
         return False
     except budgets.exceptions.NotFoundException:
         pass
     budgets.create_budget(
         AccountId=account,
-        Budget={"BudgetName": BUDGET_NAME, "BudgetType": "COST", "TimeUnit": "MONTHLY",
-                "BudgetLimit": {"Amount": LIMIT_USD, "Unit": "USD"}},
+        Budget={
+            "BudgetName": lab.name(BUDGET_NAME),
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": LIMIT_USD, "Unit": "USD"},
+        },
         ResourceTags=tags(Lab="00"),  # it belongs to lab 00 whichever lab re-creates it
     )
     email = os.environ.get("LAB_ALERT_EMAIL", "")
     if email:  # the alert 00_setup explains: actual spend above 80 % of the limit
         budgets.create_notification(
-            AccountId=account, BudgetName=BUDGET_NAME,
-            Notification={"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
-                          "Threshold": 80.0, "ThresholdType": "PERCENTAGE"},
+            AccountId=account,
+            BudgetName=lab.name(BUDGET_NAME),
+            Notification={
+                "NotificationType": "ACTUAL",
+                "ComparisonOperator": "GREATER_THAN",
+                "Threshold": 80.0,
+                "ThresholdType": "PERCENTAGE",
+            },
             Subscribers=[{"SubscriptionType": "EMAIL", "Address": email}],
         )
     return True

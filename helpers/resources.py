@@ -4,19 +4,27 @@ Each kind of resource has a *collector*: it lists the lab-tagged resources of th
 and knows how to delete one.  Collectors run in ``order`` (instances before the security
 groups they use, objects before their bucket).  This module holds EC2 and S3; a later
 lab adds its own module ``helpers/resources_<service>.py`` using :func:`collector`, and it
-is picked up automatically.  Only resources carrying ``Project=aws-de-labs`` are ever touched.
+is picked up automatically.  Only resources carrying ``Project=aws-de-labs`` are ever touched (and,
+with ``LAB_OWNER`` set, only those tagged ``Owner=<LAB_OWNER>``: see :func:`helpers.lab.is_mine`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
 
 from . import lab
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from mypy_boto3_ec2.type_defs import FilterTypeDef
+
+Finder = TypeVar("Finder", bound=Callable[[], "list[Resource]"])
 
 PROJECT_KEY, PROJECT_VALUE = lab.PROJECT_TAG
 
@@ -28,7 +36,9 @@ class Resource:
     lab: str
     state: str = ""
     name: str = ""
-    delete: Callable[[], None] = field(default=lambda: None, repr=False)
+    # Called with no arguments; `...` because the deleters are `lambda x=x: ...` closures, which
+    # mypy cannot match to a zero-argument Callable (python/mypy#15459). The result is ignored.
+    delete: Callable[..., object] = field(default=lambda: None, repr=False)
 
 
 @dataclass
@@ -41,61 +51,79 @@ class Collector:
 COLLECTORS: list[Collector] = []
 
 
-def collector(kind: str, order: int):
-    def register(fn):
+def collector(kind: str, order: int) -> Callable[[Finder], Finder]:
+    def register(fn: Finder) -> Finder:
         if any(c.kind == kind for c in COLLECTORS):
             return fn  # module imported twice (e.g. autoreload): keep one
         COLLECTORS.append(Collector(kind, order, fn))
         COLLECTORS.sort(key=lambda c: c.order)
         return fn
+
     return register
 
 
-def _tags(items) -> dict[str, str]:
+def _tags(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 
 
-def _is_lab(tags: dict) -> bool:
-    return tags.get(PROJECT_KEY) == PROJECT_VALUE
+def _is_lab(tags: Mapping[str, str]) -> bool:
+    """A lab resource of this learner's (``Project`` tag; ``Owner`` too when LAB_OWNER is set)."""
+    return lab.is_mine(dict(tags))
 
 
 # Error codes meaning "already gone": a resource deleted by a cell, or with its parent,
 # between listing and deleting.
-GONE_CODES = {"ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException", "NotFound",
-              "NotFoundException", "EntityNotFoundException", "AWS.SimpleQueueService.NonExistentQueue",
-              "QueueDoesNotExist"}
+GONE_CODES = {
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+    "NotFound",
+    "NotFoundException",
+    "EntityNotFoundException",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+    "DBInstanceNotFound",
+    "DBSnapshotNotFound",
+}
 
 
-def gone(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] in GONE_CODES
+def gone(exc: ClientError, also: tuple[str, ...] = ()) -> bool:
+    """Does ``exc`` say "already gone"?  ``also``: codes a service uses for it in one place
+    (Athena's InvalidRequestException for a deleted workgroup, RDS's InvalidDBInstanceState for
+    an instance already being deleted)."""
+    code = exc.response["Error"]["Code"]
+    return code in GONE_CODES or code in also
 
 
-def quietly(fn: Callable, *args, **kwargs) -> None:
+def quietly(fn: Callable[..., object], *args: Any, gone_codes: tuple[str, ...] = (), **kwargs: Any) -> None:
     """Delete something that may already be gone."""
     try:
         fn(*args, **kwargs)
     except ClientError as exc:
-        if not gone(exc):
+        if not gone(exc, gone_codes):
             raise
 
 
-def read_tags(fetch: Callable[[], list | dict]) -> dict[str, str] | None:
+def read_tags(
+    fetch: Callable[..., Iterable[Mapping[str, Any]] | dict[str, str]], gone_codes: tuple[str, ...] = ()
+) -> dict[str, str] | None:
     """A resource's tags as a dict (from ``[{"Key", "Value"}]`` or a dict); None when it vanished."""
     try:
         raw = fetch()
     except ClientError as exc:
-        if gone(exc):
+        if gone(exc, gone_codes):
             return None
         raise
     return dict(raw) if isinstance(raw, dict) else _tags(raw)
 
 
-def _retry_dependency(fn: Callable[[], None], attempts: int = 20) -> None:
+def _retry_dependency(fn: Callable[[], object], attempts: int = 20) -> None:
     """Retry while AWS still sees a dependency (an instance that is shutting down)."""
     delay, _ = lab.poll_policy(5.0, attempts)
     for i in range(attempts):
         try:
-            return fn()
+            fn()
+            return
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "DependencyViolation" or i == attempts - 1:
                 raise
@@ -104,14 +132,21 @@ def _retry_dependency(fn: Callable[[], None], attempts: int = 20) -> None:
 
 # ---- EC2 -----------------------------------------------------------------------------------
 
-_LAB_FILTER = [{"Name": f"tag:{PROJECT_KEY}", "Values": [PROJECT_VALUE]}]
+
+def _lab_filter() -> list[FilterTypeDef]:
+    """EC2's filter for this learner's lab resources (the Owner tag too when LAB_OWNER is set)."""
+    filters: list[FilterTypeDef] = [{"Name": f"tag:{PROJECT_KEY}", "Values": [PROJECT_VALUE]}]
+    who = lab.owner()
+    if who is not None:
+        filters.append({"Name": f"tag:{lab.OWNER_TAG}", "Values": [who]})
+    return filters
 
 
 @collector("ec2 instance", order=10)
 def _instances() -> list[Resource]:
     ec2 = boto3.client("ec2")
     found = []
-    for page in ec2.get_paginator("describe_instances").paginate(Filters=_LAB_FILTER):
+    for page in ec2.get_paginator("describe_instances").paginate(Filters=_lab_filter()):
         for res in page["Reservations"]:
             for inst in res["Instances"]:
                 state = inst["State"]["Name"]
@@ -120,11 +155,14 @@ def _instances() -> list[Resource]:
                 tags = _tags(inst.get("Tags"))
                 iid = inst["InstanceId"]
 
-                def delete(iid=iid):
+                def delete(iid: str = iid) -> None:
                     ec2.terminate_instances(InstanceIds=[iid])
                     delay, attempts = lab.poll_policy(15, 40)
+                    # Delay is typed int; botocore sleeps any number (locally lab.poll_policy says 0.1 s).
                     ec2.get_waiter("instance_terminated").wait(
-                        InstanceIds=[iid], WaiterConfig={"Delay": delay, "MaxAttempts": attempts})
+                        InstanceIds=[iid],
+                        WaiterConfig={"Delay": delay, "MaxAttempts": attempts},  # type: ignore[typeddict-item]
+                    )
 
                 found.append(Resource("ec2 instance", iid, tags.get("Lab", ""), state, tags.get("Name", ""), delete))
     return found
@@ -133,25 +171,41 @@ def _instances() -> list[Resource]:
 @collector("ec2 key pair", order=20)
 def _key_pairs() -> list[Resource]:
     ec2 = boto3.client("ec2")
-    return [Resource("ec2 key pair", kp["KeyName"], _tags(kp.get("Tags")).get("Lab", ""), "", kp["KeyName"],
-                     lambda name=kp["KeyName"]: ec2.delete_key_pair(KeyName=name))
-            for kp in ec2.describe_key_pairs(Filters=_LAB_FILTER)["KeyPairs"]]
+    return [
+        Resource(
+            "ec2 key pair",
+            kp["KeyName"],
+            _tags(kp.get("Tags")).get("Lab", ""),
+            "",
+            kp["KeyName"],
+            lambda name=kp["KeyName"]: ec2.delete_key_pair(KeyName=name),
+        )
+        for kp in ec2.describe_key_pairs(Filters=_lab_filter())["KeyPairs"]
+    ]
 
 
 @collector("ec2 security group", order=30)
 def _security_groups() -> list[Resource]:
     ec2 = boto3.client("ec2")
     found = []
-    for page in ec2.get_paginator("describe_security_groups").paginate(Filters=_LAB_FILTER):
+    for page in ec2.get_paginator("describe_security_groups").paginate(Filters=_lab_filter()):
         for sg in page["SecurityGroups"]:
             gid = sg["GroupId"]
-            found.append(Resource("ec2 security group", gid, _tags(sg.get("Tags")).get("Lab", ""), "",
-                                  sg["GroupName"],
-                                  lambda gid=gid: _retry_dependency(lambda: ec2.delete_security_group(GroupId=gid))))
+            found.append(
+                Resource(
+                    "ec2 security group",
+                    gid,
+                    _tags(sg.get("Tags")).get("Lab", ""),
+                    "",
+                    sg["GroupName"],
+                    lambda gid=gid: _retry_dependency(lambda: ec2.delete_security_group(GroupId=gid)),
+                )
+            )
     return found
 
 
 # ---- S3 ------------------------------------------------------------------------------------
+
 
 @collector("s3 bucket", order=90)
 def _buckets() -> list[Resource]:
@@ -166,8 +220,11 @@ def _buckets() -> list[Resource]:
                 continue
             raise
         if _is_lab(tags):
-            found.append(Resource("s3 bucket", name, tags.get("Lab", ""), "", name,
-                                  lambda name=name: _empty_and_delete_bucket(name)))
+            found.append(
+                Resource(
+                    "s3 bucket", name, tags.get("Lab", ""), "", name, lambda name=name: _empty_and_delete_bucket(name)
+                )
+            )
     return found
 
 
@@ -180,16 +237,12 @@ def _empty_and_delete_bucket(name: str) -> None:
 
 # ---- the two entry points lab.inventory() and lab.teardown() use ------------------------------
 
+
 def load_extensions() -> None:
     """Import every ``helpers.resources_*`` module (each registers its collectors)."""
-    import importlib
-    import pkgutil
+    from . import plugins
 
-    import helpers
-
-    for m in pkgutil.iter_modules(helpers.__path__):
-        if m.name.startswith("resources_"):
-            importlib.import_module(f"helpers.{m.name}")
+    plugins.load("resources")
 
 
 UNCHECKED = "not checked"
@@ -201,7 +254,7 @@ def find_all(lab_id: str | None = None) -> list[Resource]:
     from botocore.exceptions import BotoCoreError
 
     load_extensions()
-    found = []
+    found: list[Resource] = []
     for c in COLLECTORS:
         try:
             found.extend(r for r in c.find() if lab_id is None or r.lab == lab_id)
@@ -211,7 +264,7 @@ def find_all(lab_id: str | None = None) -> list[Resource]:
     return found
 
 
-def as_table(found: list[Resource]):
+def as_table(found: list[Resource]) -> pd.DataFrame:
     import pandas as pd
 
     cols = ["kind", "id", "name", "lab", "state"]

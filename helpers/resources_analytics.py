@@ -1,4 +1,4 @@
-"""Collectors for the analytics labs' resources (introduced in 04): Glue crawlers, Glue
+"""Collectors for the analytics labs' resources (introduced in 04 and 05): Glue crawlers, Glue
 databases (their tables go with them), Athena workgroups.  A crawler's IAM role is
 collected by ``helpers.resources_iam``.
 
@@ -9,11 +9,17 @@ lab-tagged database and are deleted with it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import ClientError
 
-from .resources import PROJECT_KEY, PROJECT_VALUE, Resource, _tags, collector
+from .resources import Resource, _is_lab, collector, quietly, read_tags
+
+if TYPE_CHECKING:
+    from mypy_boto3_glue import GlueClient
+
+# Athena answers InvalidRequestException for a workgroup deleted between listing and reading its tags.
+_ATHENA_GONE = ("InvalidRequestException",)
 
 
 def _arn(service: str, resource: str) -> str:
@@ -23,17 +29,9 @@ def _arn(service: str, resource: str) -> str:
     return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
-def _gone(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] in ("EntityNotFoundException", "NoSuchEntity", "InvalidRequestException")
-
-
-def _glue_tags(glue, arn: str) -> dict:
-    try:
-        return glue.get_tags(ResourceArn=arn).get("Tags") or {}
-    except ClientError as exc:
-        if _gone(exc):
-            return {}
-        raise
+def _glue_tags(glue: GlueClient, arn: str) -> dict[str, str]:
+    """The resource's tags; none when it vanished meanwhile (then it is not collected)."""
+    return read_tags(lambda: glue.get_tags(ResourceArn=arn).get("Tags") or {}) or {}
 
 
 @collector("glue crawler", order=40)
@@ -43,16 +41,15 @@ def _crawlers() -> list[Resource]:
     for page in glue.get_paginator("get_crawlers").paginate():
         for c in page["Crawlers"]:
             tags = _glue_tags(glue, _arn("glue", f"crawler/{c['Name']}"))
-            if tags.get(PROJECT_KEY) != PROJECT_VALUE:
+            if not _is_lab(tags):
                 continue
 
-            def delete(name=c["Name"]):
-                try:
-                    glue.delete_crawler(Name=name)
-                except ClientError as exc:
-                    if not _gone(exc):
-                        raise
-            found.append(Resource("glue crawler", c["Name"], tags.get("Lab", ""), c.get("State", ""), c["Name"], delete))
+            def delete(name: str = c["Name"]) -> None:
+                quietly(glue.delete_crawler, Name=name)
+
+            found.append(
+                Resource("glue crawler", c["Name"], tags.get("Lab", ""), c.get("State", ""), c["Name"], delete)
+            )
     return found
 
 
@@ -64,15 +61,15 @@ def _workgroups() -> list[Resource]:
         name = wg["Name"]
         if name == "primary":
             continue
-        try:
-            tags = _tags(athena.list_tags_for_resource(ResourceARN=_arn("athena", f"workgroup/{name}"))["Tags"])
-        except ClientError as exc:
-            if _gone(exc):
-                continue
-            raise
-        if tags.get(PROJECT_KEY) == PROJECT_VALUE:
-            found.append(Resource("athena workgroup", name, tags.get("Lab", ""), wg.get("State", ""), name,
-                                  lambda name=name: athena.delete_work_group(WorkGroup=name, RecursiveDeleteOption=True)))
+        arn = _arn("athena", f"workgroup/{name}")
+        tags = read_tags(lambda arn=arn: athena.list_tags_for_resource(ResourceARN=arn)["Tags"], _ATHENA_GONE)
+        if tags is None or not _is_lab(tags):
+            continue
+
+        def delete(name: str = name) -> None:
+            athena.delete_work_group(WorkGroup=name, RecursiveDeleteOption=True)
+
+        found.append(Resource("athena workgroup", name, tags.get("Lab", ""), wg.get("State", ""), name, delete))
     return found
 
 
@@ -83,16 +80,11 @@ def _databases() -> list[Resource]:
     for page in glue.get_paginator("get_databases").paginate():
         for db in page["DatabaseList"]:
             tags = _glue_tags(glue, _arn("glue", f"database/{db['Name']}"))
-            if tags.get(PROJECT_KEY) != PROJECT_VALUE:
+            if not _is_lab(tags):
                 continue
 
-            def delete(name=db["Name"]):
-                try:
-                    glue.delete_database(Name=name)  # its tables and partitions go with it
-                except ClientError as exc:
-                    if not _gone(exc):
-                        raise
+            def delete(name: str = db["Name"]) -> None:
+                quietly(glue.delete_database, Name=name)  # its tables and partitions go with it
+
             found.append(Resource("glue database", db["Name"], tags.get("Lab", ""), "", db["Name"], delete))
     return found
-
-

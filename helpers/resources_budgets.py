@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import boto3
 
-from .resources import Resource, collector
+from . import lab
+from .resources import Resource, collector, quietly
 
 BUDGET_NAME = "aws-de-labs-monthly"
 BUDGET_LAB = "00"  # the lab that creates it
@@ -22,7 +23,7 @@ def _lab_budget() -> list[Resource]:
     budgets = boto3.client("budgets")
     account = boto3.client("sts").get_caller_identity()["Account"]
     try:
-        budget = budgets.describe_budget(AccountId=account, BudgetName=BUDGET_NAME)["Budget"]
+        budget = budgets.describe_budget(AccountId=account, BudgetName=lab.name(BUDGET_NAME))["Budget"]
     except budgets.exceptions.NotFoundException:
         return []
     limit = budget.get("BudgetLimit", {})
@@ -30,9 +31,6 @@ def _lab_budget() -> list[Resource]:
     state = f"{limit.get('Amount', '?')} {limit.get('Unit', '')} per {period}"
 
     def delete() -> None:
-        try:
-            budgets.delete_budget(AccountId=account, BudgetName=BUDGET_NAME)
-        except budgets.exceptions.NotFoundException:
-            pass  # already gone: deleting is idempotent
+        quietly(budgets.delete_budget, AccountId=account, BudgetName=lab.name(BUDGET_NAME))
 
-    return [Resource("budget", BUDGET_NAME, BUDGET_LAB, state, BUDGET_NAME, delete)]
+    return [Resource("budget", lab.name(BUDGET_NAME), BUDGET_LAB, state, lab.name(BUDGET_NAME), delete)]

@@ -8,6 +8,7 @@ named after their key pair, ``aws-de-labs-labNN.pem``, which says which lab made
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from . import paths
 from .resources import Resource, collector
@@ -15,7 +16,7 @@ from .resources import Resource, collector
 _NAME = re.compile(r"^aws-de-labs-lab(\d\d)(?:-.*)?\.pem$")
 
 
-def _delete(path) -> None:
+def _delete(path: Path) -> None:
     if path.exists():
         path.chmod(0o600)  # 0400 files can be unlinked anyway; this keeps other systems happy too
         path.unlink()
@@ -28,6 +29,9 @@ def _key_files() -> list[Resource]:
     for path in sorted(d.glob("aws-de-labs-lab*.pem")) if d.is_dir() else []:
         m = _NAME.match(path.name)
         if m:
-            found.append(Resource("local key file", f"keys/{path.name}", m.group(1), "", path.stem,
-                                  lambda path=path: _delete(path)))
+            found.append(
+                Resource(
+                    "local key file", f"keys/{path.name}", m.group(1), "", path.stem, lambda path=path: _delete(path)
+                )
+            )
     return found

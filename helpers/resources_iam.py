@@ -1,4 +1,4 @@
-"""IAM roles and customer-managed policies the labs create (lab 04's crawler role, lab 05's
+"""IAM roles and customer-managed policies the labs create (lab 05's crawler role, lab 07's
 Lambda execution role), for ``lab.inventory()`` / ``lab.teardown()``.
 
 They go after what runs as them (functions, crawlers: lower orders) and before S3 buckets.
@@ -12,10 +12,6 @@ import boto3
 from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 
-
-
-
-
 @collector("iam role", order=57)
 def _roles() -> list[Resource]:
     iam = boto3.client("iam")
@@ -25,13 +21,13 @@ def _roles() -> list[Resource]:
             name = role["RoleName"]
             if role.get("Path", "/").startswith("/aws-service-role/"):
                 continue  # AWS's own service-linked roles
-            tags = read_tags(lambda: iam.list_role_tags(RoleName=name)["Tags"])
+            tags = read_tags(lambda name=name: iam.list_role_tags(RoleName=name)["Tags"])
             if tags is None:  # deleted while we listed
                 continue
             if not _is_lab(tags):
                 continue
 
-            def delete(name=name):
+            def delete(name: str = name) -> None:
                 # IAM refuses to delete a role that still has policies or instance profiles.
                 for p in iam.get_paginator("list_role_policies").paginate(RoleName=name):
                     for pol in p["PolicyNames"]:
@@ -41,8 +37,11 @@ def _roles() -> list[Resource]:
                         quietly(iam.detach_role_policy, RoleName=name, PolicyArn=pol["PolicyArn"])
                 for p in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name):
                     for prof in p["InstanceProfiles"]:
-                        quietly(iam.remove_role_from_instance_profile, RoleName=name,
-                                 InstanceProfileName=prof["InstanceProfileName"])
+                        quietly(
+                            iam.remove_role_from_instance_profile,
+                            RoleName=name,
+                            InstanceProfileName=prof["InstanceProfileName"],
+                        )
                 quietly(iam.delete_role, RoleName=name)
 
             found.append(Resource("iam role", name, tags.get("Lab", ""), "", name, delete))
@@ -56,13 +55,13 @@ def _policies() -> list[Resource]:
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):  # customer managed only
         for pol in page["Policies"]:
             arn = pol["Arn"]
-            tags = read_tags(lambda: iam.list_policy_tags(PolicyArn=arn)["Tags"])
+            tags = read_tags(lambda arn=arn: iam.list_policy_tags(PolicyArn=arn)["Tags"])
             if tags is None:  # deleted while we listed
                 continue
             if not _is_lab(tags):
                 continue
 
-            def delete(arn=arn):
+            def delete(arn: str = arn) -> None:
                 for p in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
                     for r in p["PolicyRoles"]:
                         quietly(iam.detach_role_policy, RoleName=r["RoleName"], PolicyArn=arn)

@@ -1,5 +1,5 @@
 """Lambda, SNS, SQS, CloudWatch Logs and IAM resources for ``lab.inventory()`` / ``lab.teardown()``
-(introduced in 05_lambda_event_driven).
+(introduced in 07_lambda_event_driven).
 
 Order: after EC2 instances, before S3 buckets (order 90). Functions go first (their event
 source mappings with them, so nothing polls a queue that is about to disappear), then the
@@ -18,18 +18,15 @@ from .resources import Resource, _is_lab, collector, quietly, read_tags
 LOG_PREFIX = "/aws/lambda/"
 
 
-
-
-
-
 # ---- Lambda -----------------------------------------------------------------------------------
 
-def _lab_functions() -> list[tuple[str, dict]]:
+
+def _lab_functions() -> list[tuple[str, dict[str, str]]]:
     lam = boto3.client("lambda")
     found = []
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
-            tags = read_tags(lambda: lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {}))
+            tags = read_tags(lambda fn=fn: lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {}))
             if tags is None:  # deleted while we listed
                 continue
             if _is_lab(tags):
@@ -41,17 +38,20 @@ def _lab_functions() -> list[tuple[str, dict]]:
 def _functions() -> list[Resource]:
     lam = boto3.client("lambda")
 
-    def delete(name):
+    def delete(name: str) -> None:
         for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
             for m in page["EventSourceMappings"]:
                 quietly(lam.delete_event_source_mapping, UUID=m["UUID"])
         quietly(lam.delete_function, FunctionName=name)
 
-    return [Resource("lambda function", name, tags.get("Lab", ""), "", name, lambda name=name: delete(name))
-            for name, tags in _lab_functions()]
+    return [
+        Resource("lambda function", name, tags.get("Lab", ""), "", name, lambda name=name: delete(name))
+        for name, tags in _lab_functions()
+    ]
 
 
 # ---- SNS and SQS --------------------------------------------------------------------------------
+
 
 @collector("sns topic", order=52)
 def _topics() -> list[Resource]:
@@ -60,13 +60,13 @@ def _topics() -> list[Resource]:
     for page in sns.get_paginator("list_topics").paginate():
         for t in page["Topics"]:
             arn = t["TopicArn"]
-            tags = read_tags(lambda: sns.list_tags_for_resource(ResourceArn=arn)["Tags"])
+            tags = read_tags(lambda arn=arn: sns.list_tags_for_resource(ResourceArn=arn)["Tags"])
             if tags is None:  # deleted while we listed
                 continue
             if not _is_lab(tags):
                 continue
 
-            def delete(arn=arn):
+            def delete(arn: str = arn) -> None:
                 for sub_page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
                     for sub in sub_page["Subscriptions"]:
                         if sub["SubscriptionArn"].startswith("arn:"):  # not "PendingConfirmation"
@@ -84,17 +84,26 @@ def _queues() -> list[Resource]:
     found = []
     for page in sqs.get_paginator("list_queues").paginate():
         for url in page.get("QueueUrls", []):
-            tags = read_tags(lambda: sqs.list_queue_tags(QueueUrl=url).get("Tags", {}))
+            tags = read_tags(lambda url=url: sqs.list_queue_tags(QueueUrl=url).get("Tags", {}))
             if tags is None:  # deleted while we listed
                 continue
             if _is_lab(tags):
                 name = url.rsplit("/", 1)[-1]
-                found.append(Resource("sqs queue", name, tags.get("Lab", ""), "", name,
-                                      lambda url=url: quietly(sqs.delete_queue, QueueUrl=url)))
+                found.append(
+                    Resource(
+                        "sqs queue",
+                        name,
+                        tags.get("Lab", ""),
+                        "",
+                        name,
+                        lambda url=url: quietly(sqs.delete_queue, QueueUrl=url),
+                    )
+                )
     return found
 
 
 # ---- CloudWatch Logs ------------------------------------------------------------------------------
+
 
 @collector("log group", order=55)
 def _log_groups() -> list[Resource]:
@@ -104,10 +113,20 @@ def _log_groups() -> list[Resource]:
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=LOG_PREFIX):
         for g in page["logGroups"]:
             name = g["logGroupName"]
-            tags = read_tags(lambda: logs.list_tags_for_resource(resourceArn=g["arn"].removesuffix(":*")).get("tags", {}))
+            tags = read_tags(
+                lambda g=g: logs.list_tags_for_resource(resourceArn=g["arn"].removesuffix(":*")).get("tags", {})
+            )
             if tags is None:  # deleted while we listed
                 continue
             if _is_lab(tags) or name in functions:
-                found.append(Resource("log group", name, tags.get("Lab") or functions.get(name, ""), "", name,
-                                      lambda name=name: quietly(logs.delete_log_group, logGroupName=name)))
+                found.append(
+                    Resource(
+                        "log group",
+                        name,
+                        tags.get("Lab") or functions.get(name, ""),
+                        "",
+                        name,
+                        lambda name=name: quietly(logs.delete_log_group, logGroupName=name),
+                    )
+                )
     return found

@@ -10,15 +10,18 @@ with their instance.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import boto3
-from botocore.exceptions import ClientError
 
 from . import lab
-from .resources import Resource, _is_lab, _tags, collector
+from .resources import Resource, _is_lab, _tags, collector, quietly
 
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager.type_defs import FilterTypeDef
 
-def _gone(exc: ClientError, *codes: str) -> bool:
-    return exc.response["Error"]["Code"] in codes
+# An instance already being deleted (by a cell, or with its source) is as good as gone.
+_DELETING = ("InvalidDBInstanceState",)
 
 
 @collector("rds db instance", order=24)
@@ -32,22 +35,24 @@ def _db_instances() -> list[Resource]:
                 continue
             ident = db["DBInstanceIdentifier"]
 
-            def delete(ident=ident):
-                try:
-                    rds.delete_db_instance(DBInstanceIdentifier=ident, SkipFinalSnapshot=True,
-                                           DeleteAutomatedBackups=True)
-                except ClientError as exc:
-                    if not _gone(exc, "DBInstanceNotFound", "InvalidDBInstanceState"):
-                        raise
+            def delete(ident: str = ident) -> None:
+                quietly(
+                    rds.delete_db_instance,
+                    DBInstanceIdentifier=ident,
+                    SkipFinalSnapshot=True,
+                    DeleteAutomatedBackups=True,
+                    gone_codes=_DELETING,
+                )
                 delay, attempts = lab.poll_policy(30, 60)  # RDS takes minutes to delete on AWS
                 rds.get_waiter("db_instance_deleted").wait(
-                    DBInstanceIdentifier=ident, WaiterConfig={"Delay": delay, "MaxAttempts": attempts})
+                    DBInstanceIdentifier=ident,
+                    WaiterConfig={"Delay": delay, "MaxAttempts": attempts},  # type: ignore[typeddict-item]  # float Delay: lab.poll_policy
+                )
 
-            found.append(Resource("rds db instance", ident, tags.get("Lab", ""), db["DBInstanceStatus"],
-                                  ident, delete))
+            found.append(Resource("rds db instance", ident, tags.get("Lab", ""), db["DBInstanceStatus"], ident, delete))
             if db.get("ReadReplicaSourceDBInstanceIdentifier"):
                 replicas.add(ident)
-    # Read replicas first (lab 06): deleting a source first would make RDS promote its replicas,
+    # Read replicas first (lab 09): deleting a source first would make RDS promote its replicas,
     # which then cannot be deleted until that promotion is over.
     found.sort(key=lambda r: r.id not in replicas)
     return found
@@ -64,12 +69,8 @@ def _db_snapshots() -> list[Resource]:
                 continue
             sid = snap["DBSnapshotIdentifier"]
 
-            def delete(sid=sid):
-                try:
-                    rds.delete_db_snapshot(DBSnapshotIdentifier=sid)
-                except ClientError as exc:
-                    if not _gone(exc, "DBSnapshotNotFound"):
-                        raise
+            def delete(sid: str = sid) -> None:
+                quietly(rds.delete_db_snapshot, DBSnapshotIdentifier=sid)
 
             found.append(Resource("rds db snapshot", sid, tags.get("Lab", ""), snap.get("Status", ""), sid, delete))
     return found
@@ -86,8 +87,16 @@ def _parameter_groups() -> list[Resource]:
                 continue
             tags = _tags(rds.list_tags_for_resource(ResourceName=group["DBParameterGroupArn"])["TagList"])
             if _is_lab(tags):
-                found.append(Resource("rds db parameter group", name, tags.get("Lab", ""), "", name,
-                                      lambda name=name: rds.delete_db_parameter_group(DBParameterGroupName=name)))
+                found.append(
+                    Resource(
+                        "rds db parameter group",
+                        name,
+                        tags.get("Lab", ""),
+                        "",
+                        name,
+                        lambda name=name: rds.delete_db_parameter_group(DBParameterGroupName=name),
+                    )
+                )
     return found
 
 
@@ -95,13 +104,21 @@ def _parameter_groups() -> list[Resource]:
 def _secrets() -> list[Resource]:
     sm = boto3.client("secretsmanager")
     found = []
-    flt = [{"Key": "tag-key", "Values": [lab.PROJECT_TAG[0]]}]
+    flt: list[FilterTypeDef] = [{"Key": "tag-key", "Values": [lab.PROJECT_TAG[0]]}]
     for page in sm.get_paginator("list_secrets").paginate(Filters=flt):
         for sec in page["SecretList"]:
             tags = _tags(sec.get("Tags"))
             if not _is_lab(tags) or sec.get("OwningService"):
                 continue  # a service-managed secret goes with its owner (e.g. the DB instance)
             arn = sec["ARN"]
-            found.append(Resource("secretsmanager secret", sec["Name"], tags.get("Lab", ""), "", sec["Name"],
-                                  lambda arn=arn: sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)))
+            found.append(
+                Resource(
+                    "secretsmanager secret",
+                    sec["Name"],
+                    tags.get("Lab", ""),
+                    "",
+                    sec["Name"],
+                    lambda arn=arn: sm.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True),
+                )
+            )
     return found

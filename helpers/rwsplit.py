@@ -1,4 +1,4 @@
-"""A small read/write router for a primary and its read replicas (introduced in lab 06).
+"""A small read/write router for a primary and its read replicas (introduced in lab 09).
 
 What ProxySQL, HAProxy or RDS Proxy readers do in production, in a few lines you can read: it
 wraps mysql-connector connections *you* opened (it never hides mysql-connector) and decides,
@@ -11,7 +11,7 @@ per statement, where it runs:
   the primary;
 * ``read_your_writes_s``: after this router wrote, its reads stay on the primary for that many
   seconds (``float("inf")``: for the rest of the session), so a user sees their own write even
-  when the replicas lag behind.  Off (0) by default, which is exactly the pitfall lab 06 shows.
+  when the replicas lag behind.  Off (0) by default, which is exactly the pitfall lab 09 shows.
 
 ::
 
@@ -28,7 +28,8 @@ import contextlib
 import math
 import re
 import time
-from typing import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 _FIRST_WORD = re.compile(r"^\s*\(*\s*([A-Za-z]+)")
 _READ_WORDS = {"SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN"}
@@ -58,7 +59,12 @@ def is_read(sql: str) -> bool:
     return not any(tree.find_all(exp.Insert, exp.Update, exp.Delete))
 
 
-def _drain(cur) -> None:
+# A mysql-connector connection and its cursors (or anything DB-API-like with the same calls).
+Connection = Any
+Cursor = Any
+
+
+def _drain(cur: Cursor) -> None:
     """Read past any further results (a CALL sends its rows, then a status) so the connection stays usable."""
     while getattr(cur, "nextset", None) and cur.nextset():
         if cur.with_rows:
@@ -66,15 +72,20 @@ def _drain(cur) -> None:
 
 
 class ReadWriteRouter:
-    def __init__(self, primary, replicas: dict | None = None, read_your_writes_s: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        primary: Connection,
+        replicas: dict[str, Connection] | None = None,
+        read_your_writes_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.primary = primary
         self.replicas = dict(replicas or {})
         self.read_your_writes_s = read_your_writes_s
         self.clock = clock
         self.last_write: float | None = None
         self.last_route: str | None = None
-        self.routes: collections.Counter = collections.Counter()  # statements per destination
+        self.routes: collections.Counter[str] = collections.Counter()  # statements per destination
         self.down: set[str] = set()  # replicas whose connection failed
         self._next = 0
 
@@ -102,7 +113,7 @@ class ReadWriteRouter:
         return order[0] if order else PRIMARY
 
     # -- running --------------------------------------------------------------------------------
-    def query(self, sql: str, params=()) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         """Run a statement and return its rows; reads go to a replica, anything else to the primary."""
         if not is_read(sql) or self._sticky():
             return self._on_primary(sql, params)
@@ -121,7 +132,7 @@ class ReadWriteRouter:
             return rows
         return self._on_primary(sql, params)
 
-    def execute(self, sql: str, params=()) -> int:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run a write on the primary and commit it; returns the affected row count."""
         with self.primary.cursor() as cur:
             cur.execute(sql, params)
@@ -135,7 +146,7 @@ class ReadWriteRouter:
         return count
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[Cursor]:
         """A cursor on the primary for several statements, committed together (rolled back on error).
 
         Everything inside a transaction runs on the primary, reads too: a replica would not see
@@ -153,7 +164,7 @@ class ReadWriteRouter:
             self.last_write = self.clock()
             self._record(PRIMARY)
 
-    def _on_primary(self, sql: str, params) -> list[tuple]:
+    def _on_primary(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
         with self.primary.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall() if cur.with_rows else []

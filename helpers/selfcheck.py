@@ -4,16 +4,16 @@ A lab's *Check yourself* section ends with::
 
     from helpers import selfcheck
 
-    selfcheck.quiz([
-        selfcheck.Choice("Why ...?", ["option a", "option b", "option c"], answer=1,
-                         why="one sentence that explains the right answer"),
-        selfcheck.CodeTask("Write lab_buckets(s3, lab_id) ...", "lab_buckets", check=check_lab_buckets),
-    ])
+    selfcheck.quiz("02")                       # the questions of helpers/quizzes/02.toml
+    selfcheck.quiz("00", find_buckets_task)    # ... followed by the lab's code task(s)
 
 Multiple-choice questions are radio buttons with a *Check* button and feedback; a code
 task checks the learner's function (looked up by name in the notebook, so the latest
 definition counts) with a ``check(fn)`` function that raises ``AssertionError``.  The
-answers sit in the lab's source, like the answers at the back of a textbook.
+answer key lives in ``helpers/quizzes/<name>.toml``, like the answers at the back of a
+textbook: out of the cell the learner reads, each right option with a *why* and each
+wrong option with its own *why not*, shown when the learner picks it.  A list of
+:class:`Choice` objects (``selfcheck.quiz([selfcheck.Choice(...), ...])``) still works.
 
 Saved notebooks and GitHub show a text (and HTML) version listing the questions and
 options, never the answers.  :func:`verify` is for tests: it presses the buttons the way
@@ -23,36 +23,48 @@ a learner would and fails unless the right answer is accepted and every wrong on
 from __future__ import annotations
 
 import html
+import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 
+from .show import StaticViews
+
 RIGHT = "✓"
 WRONG = "✗"
+QUIZZES = Path(__file__).resolve().parent / "quizzes"
 
 
 @dataclass
 class Choice:
-    """A multiple-choice question; ``answer`` is the index of the right option."""
+    """A multiple-choice question; ``answer`` is the index of the right option.
+
+    ``why_not`` maps a wrong option's index to why it is wrong (shown when it is picked).
+    """
 
     question: str
     options: list[str]
     answer: int
     why: str = ""  # shown once the learner picks the right answer
+    why_not: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 <= self.answer < len(self.options) or len(self.options) < 2:
             raise ValueError(f"{self.question!r}: answer must index one of at least two options")
         if len(set(self.options)) != len(self.options):
             raise ValueError(f"{self.question!r}: options must differ")
+        if self.answer in self.why_not or not set(self.why_not) <= set(range(len(self.options))):
+            raise ValueError(f"{self.question!r}: why_not explains wrong options only")
 
     def feedback(self, picked: int | None) -> tuple[bool, str]:
         if picked is None:
             return False, "Pick an answer first (keyboard: Tab to an option, Space picks it)."
         if picked == self.answer:
             return True, f"{RIGHT} Right. {self.why}".strip()
-        return False, f"{WRONG} Not this one: read the question again, or the step it is about."
+        reason = self.why_not.get(picked) or "read the question again, or the step it is about."
+        return False, f"{WRONG} Not this one: {reason}"
 
 
 @dataclass
@@ -104,15 +116,17 @@ class _QuestionView(widgets.VBox):
         self.ok: bool | None = None
         if isinstance(item, Choice):
             head = widgets.HTML(f"<strong>{number}.</strong> {html.escape(item.question)}")
-            self.radio = widgets.RadioButtons(options=list(item.options), value=None,
-                                              layout=widgets.Layout(width="max-content"))
+            self.radio = widgets.RadioButtons(
+                options=list(item.options), value=None, layout=widgets.Layout(width="max-content")
+            )
             self.button = widgets.Button(description="Check", tooltip=f"Check your answer to question {number}")
             body = [head, self.radio]
         else:
             head = widgets.HTML(f"<strong>{number}. Code task.</strong> {html.escape(item.prompt)}")
             self.radio = None
-            self.button = widgets.Button(description="Check my code",
-                                         tooltip=f"Run the check of {item.name} (question {number})")
+            self.button = widgets.Button(
+                description="Check my code", tooltip=f"Run the check of {item.name} (question {number})"
+            )
             body = [head]
         self.button.on_click(lambda _b: self.check())
         self.children = [*body, widgets.HBox([self.button, self.feedback])]
@@ -127,7 +141,7 @@ class _QuestionView(widgets.VBox):
         return self.ok
 
 
-class Quiz(widgets.VBox):
+class Quiz(StaticViews, widgets.VBox):
     """The questions as widgets; text/plain and text/html list them without answers."""
 
     def __init__(self, questions: list[Choice | CodeTask], title: str = "Check yourself") -> None:
@@ -138,8 +152,10 @@ class Quiz(widgets.VBox):
         self.title = title
         self.questions = list(questions)
         self.views = [_QuestionView(i, q) for i, q in enumerate(self.questions, 1)]
-        intro = widgets.HTML(f"<strong>{html.escape(title)}</strong> · pick an answer, then <em>Check</em> "
-                             f"(keyboard: Tab to an option, Space picks it, Tab to Check, Enter)")
+        intro = widgets.HTML(
+            f"<strong>{html.escape(title)}</strong> · pick an answer, then <em>Check</em> "
+            f"(keyboard: Tab to an option, Space picks it, Tab to Check, Enter)"
+        )
         self.children = [intro, *self.views]
 
     def as_text(self) -> str:
@@ -154,8 +170,9 @@ class Quiz(widgets.VBox):
 
     def as_html(self) -> str:
         e = html.escape
-        parts = [f'<div class="lab-quiz-static"><p><strong>{e(self.title)}</strong> '
-                 f"(answer in the live notebook)</p><ol>"]
+        parts = [
+            f'<div class="lab-quiz-static"><p><strong>{e(self.title)}</strong> (answer in the live notebook)</p><ol>'
+        ]
         for q in self.questions:
             if isinstance(q, Choice):
                 opts = "".join(f"<li>{e(o)}</li>" for o in q.options)
@@ -165,19 +182,65 @@ class Quiz(widgets.VBox):
         parts.append("</ol></div>")
         return "".join(parts)
 
-    def _repr_mimebundle_(self, **kwargs):
-        data = super()._repr_mimebundle_(**kwargs) or {}
-        data["text/plain"] = self.as_text()
-        data["text/html"] = self.as_html()
-        return data
+
+class QuizFileError(ValueError):
+    """A quiz data file is missing or malformed (the message names the file and the question)."""
 
 
-def quiz(questions: list[Choice | CodeTask], title: str = "Check yourself") -> Quiz:
-    """The questions as an interactive quiz (display it as a cell's last expression)."""
-    return Quiz(questions, title)
+def load(name: str) -> tuple[str, list[Choice]]:
+    """The title and questions of ``helpers/quizzes/<name>.toml``.
+
+    The file holds ``title`` and ``[[question]]`` tables, each with ``ask`` and its
+    ``[[question.option]]`` tables: ``text``, and either ``right = true`` with ``why`` or
+    ``why_not``.  Exactly one option is right; every option explains itself.
+    """
+    path = QUIZZES / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in QUIZZES.glob("*.toml")))
+        raise QuizFileError(f"no quiz {name!r}: helpers/quizzes/ has {known}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    questions = []
+    for n, q in enumerate(data.get("question", []), 1):
+        where = f"{path.name} question {n}"
+        options = q.get("option", [])
+        right = [i for i, o in enumerate(options) if o.get("right") is True]
+        if len(right) != 1:
+            raise QuizFileError(f"{where}: exactly one option needs right = true (found {len(right)})")
+        (answer,) = right
+        why = options[answer].get("why", "")
+        missing = [o["text"] for i, o in enumerate(options) if i != answer and not o.get("why_not")]
+        if not why or missing:
+            raise QuizFileError(f"{where}: the right option needs a why, every wrong one a why_not {missing}")
+        try:
+            questions.append(
+                Choice(
+                    q["ask"],
+                    [o["text"] for o in options],
+                    answer=answer,
+                    why=why,
+                    why_not={i: o["why_not"] for i, o in enumerate(options) if i != answer},
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            raise QuizFileError(f"{where}: {exc}") from exc
+    if not questions:
+        raise QuizFileError(f"{path.name} has no [[question]]")
+    return data.get("title", "Check yourself"), questions
 
 
-def verify(item: Choice | CodeTask, right: Callable | None = None, wrong: list[Callable] = ()) -> None:
+def quiz(questions: str | list[Choice | CodeTask], *tasks: CodeTask, title: str | None = None) -> Quiz:
+    """The questions as an interactive quiz (display it as a cell's last expression).
+
+    ``questions`` is a quiz's name (``"02"`` reads ``helpers/quizzes/02.toml``) or a list
+    of questions; ``tasks`` (the lab's code tasks) follow the questions.
+    """
+    if isinstance(questions, str):
+        file_title, items = load(questions)
+        return Quiz([*items, *tasks], title or file_title)
+    return Quiz([*questions, *tasks], title or "Check yourself")
+
+
+def verify(item: Choice | CodeTask, right: Callable | None = None, wrong: Sequence[Callable] = ()) -> None:
     """For tests: the right answer is accepted and every wrong one rejected.
 
     A :class:`Choice` is answered through its widget (radio buttons, *Check* button) with
@@ -196,6 +259,8 @@ def verify(item: Choice | CodeTask, right: Callable | None = None, wrong: list[C
             verdict = "rejected" if expected else "accepted"
             assert view.ok is expected, f"{item.question!r}: option {option!r} {verdict}"
             assert view.feedback.value.startswith(RIGHT if expected else WRONG)
+            reason = item.why if expected else item.why_not.get(i, "")
+            assert html.escape(reason) in view.feedback.value, f"{item.question!r}: {option!r} hides its explanation"
         return
     if right is None:
         raise ValueError("verify(CodeTask) needs right=, a correct implementation")

@@ -11,11 +11,13 @@ import shlex
 import socket
 from pathlib import Path
 
+import labcontract
+
 from . import paths
 
 # localcloud tags each running instance with where its SSH server listens on this machine;
 # real instances have no such tag and are reached at their public DNS name on port 22.
-ENDPOINT_TAG = "localcloud:ssh-endpoint"
+ENDPOINT_TAG = labcontract.SSH_ENDPOINT_TAG
 SSH_PORT = 22
 
 
@@ -60,13 +62,16 @@ def endpoint(instance: dict) -> tuple[str, int]:
     host = instance.get("PublicDnsName") or instance.get("PublicIpAddress")
     if not host:
         state = (instance.get("State") or {}).get("Name", "unknown")
-        raise ValueError(f"instance {instance.get('InstanceId')} has no public address (state {state}); "
-                         f"it must be running in a subnet that assigns public IPs")
+        raise ValueError(
+            f"instance {instance.get('InstanceId')} has no public address (state {state}); "
+            f"it must be running in a subnet that assigns public IPs"
+        )
     return host, SSH_PORT
 
 
-def openssh_command(key_path: Path | str, user: str, host: str, port: int = SSH_PORT,
-                    command: str | None = None) -> str:
+def openssh_command(
+    key_path: Path | str, user: str, host: str, port: int = SSH_PORT, command: str | None = None
+) -> str:
     """The ``ssh`` command line for a terminal opened in the project folder."""
     parts = ["ssh", "-i", paths.relative(key_path)]
     if port != SSH_PORT:
@@ -82,13 +87,17 @@ def explain(exc: BaseException) -> str:
     import paramiko
 
     if isinstance(exc, paramiko.AuthenticationException):
-        return ("authentication failed: the server answered but did not accept this user name "
-                "with this key (wrong user for the AMI, or another key pair)")
+        return (
+            "authentication failed: the server answered but did not accept this user name "
+            "with this key (wrong user for the AMI, or another key pair)"
+        )
     if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError) or isinstance(exc, ConnectionRefusedError):
-        return ("connection refused: the address answered but nothing listens for SSH there "
-                "(instance stopped, or still booting)")
+        return (
+            "connection refused: the address answered but nothing listens for SSH there "
+            "(instance stopped, or still booting)"
+        )
     if isinstance(exc, (socket.timeout, TimeoutError)) or (
-            isinstance(exc, paramiko.SSHException) and "banner" in str(exc)):
-        return ("timed out: nothing answered (a security group or firewall drops the packets, "
-                "or the address is wrong)")
+        isinstance(exc, paramiko.SSHException) and "banner" in str(exc)
+    ):
+        return "timed out: nothing answered (a security group or firewall drops the packets, or the address is wrong)"
     return f"{type(exc).__name__}: {exc}"

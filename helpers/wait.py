@@ -9,23 +9,37 @@ forever the way a bare ``while True: sleep(5)`` does.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import WaiterError
 from tqdm.auto import tqdm
 
 from . import lab
 
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from botocore.waiter import SingleWaiterConfig, Waiter
+
+
+class WaiterSource(Protocol):
+    """Anything with boto3's ``get_waiter(name)``, e.g. :class:`helpers.athena`'s custom waiters."""
+
+    def get_waiter(self, waiter_name: str) -> Waiter: ...
+
 
 class WaitTimeout(RuntimeError):
     pass
 
 
-def wait_for(client, waiter_name: str, what: str, **kwargs) -> None:
+def wait_for(
+    client: BaseClient | WaiterSource, waiter_name: str, what: str, *, local_seconds: float = 60.0, **kwargs: Any
+) -> None:
+    """``local_seconds``: the bound on the local target (``lab.poll_policy``); on AWS the waiter's own."""
     waiter = client.get_waiter(waiter_name)
-    delay, attempts = lab.poll_policy(waiter.config.delay, waiter.config.max_attempts)
+    config = cast("SingleWaiterConfig", waiter.config)  # botocore-stubs say dict; botocore sets this object
+    delay, attempts = lab.poll_policy(config.delay, config.max_attempts, local_seconds=local_seconds)
     # No times or rates in the bar: its text is saved with the notebook and must not vary.
-    with tqdm(total=attempts, desc=f"waiting for {what}", bar_format="{desc}: {bar} check {n_fmt}",
-              leave=True) as bar:
+    with tqdm(total=attempts, desc=f"waiting for {what}", bar_format="{desc}: {bar} check {n_fmt}", leave=True) as bar:
         for attempt in range(1, attempts + 1):
             try:
                 # One check per call; the loop owns the pacing so the bar can move.
@@ -38,7 +52,9 @@ def wait_for(client, waiter_name: str, what: str, **kwargs) -> None:
                     raise  # a failure state (e.g. the instance terminated): stop at once
                 bar.update(1)
                 if attempt == attempts:
-                    raise WaitTimeout(f"gave up waiting for {what} after {attempts} checks "
-                                      f"({delay * attempts:.0f} s); check the console, then re-run this cell") from None
+                    raise WaitTimeout(
+                        f"gave up waiting for {what} after {attempts} checks "
+                        f"({delay * attempts:.0f} s); check the console, then re-run this cell"
+                    ) from None
                 time.sleep(delay)
     print(f"✓ {what}")

@@ -15,19 +15,28 @@ def athena():
     lab.start("04")
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="data/t/part.json",
-                  Body=b'{"city": "Paris", "n": 3}\n{"city": "Lyon", "n": 1}\n{"city": "Nice"}\n')
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="data/t/part.json",
+        Body=b'{"city": "Paris", "n": 3}\n{"city": "Lyon", "n": 1}\n{"city": "Nice"}\n',
+    )
     client = boto3.client("athena")
     glue = boto3.client("glue")
     glue.create_database(DatabaseInput={"Name": "editor_db"})
-    glue.create_table(DatabaseName="editor_db", TableInput={
-        "Name": "cities", "TableType": "EXTERNAL_TABLE",
-        "StorageDescriptor": {
-            "Columns": [{"Name": "city", "Type": "string"}, {"Name": "n", "Type": "int"}],
-            "Location": f"s3://{BUCKET}/data/t/",
-            "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
-            "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}}})
+    glue.create_table(
+        DatabaseName="editor_db",
+        TableInput={
+            "Name": "cities",
+            "TableType": "EXTERNAL_TABLE",
+            "StorageDescriptor": {
+                "Columns": [{"Name": "city", "Type": "string"}, {"Name": "n", "Type": "int"}],
+                "Location": f"s3://{BUCKET}/data/t/",
+                "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+                "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+            },
+        },
+    )
     yield client
     glue.delete_database(Name="editor_db")
 
@@ -49,9 +58,11 @@ def test_success_shows_rows_bytes_and_cost_but_no_run_time_in_text(athena, capsy
     assert run.scanned and run.scanned > 0 and run.run_ms is not None
     text = ed.as_text()
     assert text.splitlines()[:4] == [
-        "Athena query editor · workgroup primary (default) · database editor_db · "
-        f"results to s3://{BUCKET}/results/",
-        "SQL:", "  SELECT city, n FROM cities ORDER BY city", "State: SUCCEEDED"]
+        f"Athena query editor · workgroup primary (default) · database editor_db · results to s3://{BUCKET}/results/",
+        "SQL:",
+        "  SELECT city, n FROM cities ORDER BY city",
+        "State: SUCCEEDED",
+    ]
     assert f"Data scanned: {run.scanned:,} bytes" in text
     assert "Cost: $0.000048 (billed 10 MB minimum, $5 per TB)" in text
     assert "Result: 3 row(s)" in text and " Nice NULL" in text
@@ -109,10 +120,9 @@ def test_the_button_runs_the_sql_in_the_box(athena):
     assert ed.last.ok and ed.last.rows == [["3"]] and not ed.run_button.disabled
 
 
-
 def test_cost_formatting():
     assert QueryRun("q", "SUCCEEDED", scanned=1).cost_text() == "$0.000048 (billed 10 MB minimum, $5 per TB)"
-    tb = QueryRun("q", "SUCCEEDED", scanned=1024 ** 4)
+    tb = QueryRun("q", "SUCCEEDED", scanned=1024**4)
     assert tb.cost_text() == "$5.000000 (billed 1,099,511,627,776 bytes, $5 per TB)" and tb.dollars == 5.0
     assert QueryRun("q", NOT_STARTED).cost_text() == "-"
-    assert ath_help.dollars(20 * 1024 ** 2) == pytest.approx(2 * ath_help.dollars(0))
+    assert ath_help.dollars(20 * 1024**2) == pytest.approx(2 * ath_help.dollars(0))

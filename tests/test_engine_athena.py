@@ -37,8 +37,9 @@ def env():
 
 def run(env, sql, db="t_db", expect="SUCCEEDED"):
     athena = env["athena"]
-    qid = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": db},
-                                       ResultConfiguration={"OutputLocation": OUT})["QueryExecutionId"]
+    qid = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": db}, ResultConfiguration={"OutputLocation": OUT}
+    )["QueryExecutionId"]
     for _ in range(200):
         ex = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
         if ex["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
@@ -56,23 +57,30 @@ def rows(env, sql, **kw):
     return out, ex
 
 
-SALES_COLS = ("ordernumber int, quantityordered int, priceeach double, orderlinenumber int, sales double, "
-              "orderdate string, status string, qtr_id int, month_id int, year_id int, productline string, "
-              "msrp int, productcode string, customername string, phone string, addressline1 string, "
-              "addressline2 string, city string, state string, postalcode string, country string, "
-              "territory string, contactlastname string, contactfirstname string, dealsize string")
+SALES_COLS = (
+    "ordernumber int, quantityordered int, priceeach double, orderlinenumber int, sales double, "
+    "orderdate string, status string, qtr_id int, month_id int, year_id int, productline string, "
+    "msrp int, productcode string, customername string, phone string, addressline1 string, "
+    "addressline2 string, city string, state string, postalcode string, country string, "
+    "territory string, contactlastname string, contactfirstname string, dealsize string"
+)
 
 
 @pytest.fixture(scope="module")
 def sales_table(env):
-    run(env, f"CREATE EXTERNAL TABLE sales ({SALES_COLS}) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
-             f"LOCATION 's3://{BUCKET}/json/'")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE sales ({SALES_COLS}) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+        f"LOCATION 's3://{BUCKET}/json/'",
+    )
     return "sales"
 
 
 def test_aggregates_match_pandas(env, sales_table):
     df = env["sales"]
-    got, ex = rows(env, "SELECT year_id, count(*) AS n, sum(quantityordered) AS q FROM sales GROUP BY year_id ORDER BY 1")
+    got, ex = rows(
+        env, "SELECT year_id, count(*) AS n, sum(quantityordered) AS q FROM sales GROUP BY year_id ORDER BY 1"
+    )
     assert got[0] == ["year_id", "n", "q"]
     want = df.groupby("YEAR_ID").agg(n=("SALES", "size"), q=("QUANTITYORDERED", "sum")).reset_index()
     assert got[1:] == [[str(a), str(b), str(c)] for a, b, c in want.itertuples(index=False)]
@@ -86,24 +94,36 @@ def test_aggregates_match_pandas(env, sales_table):
 def test_column_info_and_unnamed_columns(env, sales_table):
     qid, _ = run(env, "SELECT count(*), avg(priceeach), max(orderdate), sum(msrp) FROM sales")
     meta = env["athena"].get_query_results(QueryExecutionId=qid)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
-    assert [(c["Name"], c["Type"]) for c in meta] == [("_col0", "bigint"), ("_col1", "double"),
-                                                       ("_col2", "varchar"), ("_col3", "bigint")]
+    assert [(c["Name"], c["Type"]) for c in meta] == [
+        ("_col0", "bigint"),
+        ("_col1", "double"),
+        ("_col2", "varchar"),
+        ("_col3", "bigint"),
+    ]
 
 
 def test_join_with_a_csv_dimension(env, sales_table):
     dim = "code,label\nSmall,S\nMedium,M\nLarge,L\n"
     env["s3"].put_object(Bucket=BUCKET, Key="dim/deal.csv", Body=dim.encode())
-    run(env, f"CREATE EXTERNAL TABLE deal (code string, label string) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
-             f"LOCATION 's3://{BUCKET}/dim/' TBLPROPERTIES ('skip.header.line.count'='1')")
-    got, _ = rows(env, "SELECT d.label, count(*) FROM sales s JOIN deal d ON s.dealsize = d.code GROUP BY d.label ORDER BY 1")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE deal (code string, label string) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
+        f"LOCATION 's3://{BUCKET}/dim/' TBLPROPERTIES ('skip.header.line.count'='1')",
+    )
+    got, _ = rows(
+        env, "SELECT d.label, count(*) FROM sales s JOIN deal d ON s.dealsize = d.code GROUP BY d.label ORDER BY 1"
+    )
     want = env["sales"]["DEALSIZE"].map({"Small": "S", "Medium": "M", "Large": "L"}).value_counts().sort_index()
     assert got[1:] == [[k, str(v)] for k, v in want.items()]
 
 
 def test_partitions_need_registering_and_prune(env):
     cols = SALES_COLS.replace(", country string", "")
-    run(env, f"CREATE EXTERNAL TABLE parted ({cols}) PARTITIONED BY (country string) "
-             f"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{BUCKET}/part/'")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE parted ({cols}) PARTITIONED BY (country string) "
+        f"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{BUCKET}/part/'",
+    )
     assert rows(env, "SELECT count(*) FROM parted")[0][1] == ["0"]
     got, _ = rows(env, "MSCK REPAIR TABLE parted")
     assert len(got) == 1 + len(env["sizes"])
@@ -127,11 +147,17 @@ def test_partitions_need_registering_and_prune(env):
 def test_ddl_round_trip(env):
     run(env, "CREATE DATABASE ddl_db")
     run(env, "CREATE DATABASE ddl_db", expect="FAILED")
-    run(env, f"CREATE EXTERNAL TABLE ddl_db.t1 (A int, b array<string>, c decimal(10,2)) PARTITIONED BY (dt string) "
-             f"STORED AS PARQUET LOCATION 's3://{BUCKET}/ddl/' TBLPROPERTIES ('parquet.compression'='SNAPPY')")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE ddl_db.t1 (A int, b array<string>, c decimal(10,2)) PARTITIONED BY (dt string) "
+        f"STORED AS PARQUET LOCATION 's3://{BUCKET}/ddl/' TBLPROPERTIES ('parquet.compression'='SNAPPY')",
+    )
     t = env["glue"].get_table(DatabaseName="ddl_db", Name="t1")["Table"]
     assert [(c["Name"], c["Type"]) for c in t["StorageDescriptor"]["Columns"]] == [
-        ("a", "int"), ("b", "array<string>"), ("c", "decimal(10,2)")]
+        ("a", "int"),
+        ("b", "array<string>"),
+        ("c", "decimal(10,2)"),
+    ]
     assert t["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
     assert t["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
     assert t["Parameters"]["parquet.compression"] == "SNAPPY"
@@ -149,31 +175,48 @@ def test_ddl_round_trip(env):
 def test_serde_variants(env):
     s3 = env["s3"]
     s3.put_object(Bucket=BUCKET, Key="ocsv/a.csv", Body=b'id,name,amount\n1,"Smith, John",2.5\n2,"O""Neil",3\n')
-    run(env, f"CREATE EXTERNAL TABLE ocsv (id int, name string, amount double) "
-             f"ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde' "
-             f"WITH SERDEPROPERTIES ('separatorChar'=',', 'quoteChar'='\"') LOCATION 's3://{BUCKET}/ocsv/' "
-             f"TBLPROPERTIES ('skip.header.line.count'='1')")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE ocsv (id int, name string, amount double) "
+        f"ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde' "
+        f"WITH SERDEPROPERTIES ('separatorChar'=',', 'quoteChar'='\"') LOCATION 's3://{BUCKET}/ocsv/' "
+        f"TBLPROPERTIES ('skip.header.line.count'='1')",
+    )
     assert rows(env, "SELECT * FROM ocsv ORDER BY id")[0][1:] == [["1", "Smith, John", "2.5"], ["2", 'O"Neil', "3.0"]]
     s3.put_object(Bucket=BUCKET, Key="tsv/a.tsv", Body=b"1\tx\t\n2\t\\N\tnotanumber\n")
-    run(env, f"CREATE EXTERNAL TABLE tsv (id int, s string, n int) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' "
-             f"LOCATION 's3://{BUCKET}/tsv/'")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE tsv (id int, s string, n int) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' "
+        f"LOCATION 's3://{BUCKET}/tsv/'",
+    )
     assert rows(env, "SELECT * FROM tsv ORDER BY id")[0][1:] == [["1", "x", None], ["2", None, None]]
     s3.put_object(Bucket=BUCKET, Key="hj/a.json", Body=b'{"Id": 1, "Tags": ["a","b"]}\n{"id": 2}\n')
-    run(env, f"CREATE EXTERNAL TABLE hj (id int, tags array<string>, missing string) "
-             f"ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe' LOCATION 's3://{BUCKET}/hj/'")
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE hj (id int, tags array<string>, missing string) "
+        f"ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe' LOCATION 's3://{BUCKET}/hj/'",
+    )
     assert rows(env, "SELECT * FROM hj ORDER BY id")[0][1:] == [["1", "[a, b]", None], ["2", None, None]]
     s3.put_object(Bucket=BUCKET, Key="bad/a.json", Body=b'{"id": 1}\nnot json\n{"id": 3}\n')
     for name, ignore in (("bad_strict", "false"), ("bad_lenient", "true")):
-        run(env, f"CREATE EXTERNAL TABLE {name} (id int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
-                 f"WITH SERDEPROPERTIES ('ignore.malformed.json'='{ignore}') LOCATION 's3://{BUCKET}/bad/'")
+        run(
+            env,
+            f"CREATE EXTERNAL TABLE {name} (id int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+            f"WITH SERDEPROPERTIES ('ignore.malformed.json'='{ignore}') LOCATION 's3://{BUCKET}/bad/'",
+        )
     _, ex = run(env, "SELECT count(*) FROM bad_strict", expect="FAILED")
     assert ex["Status"]["StateChangeReason"].startswith("HIVE_BAD_DATA")
     assert rows(env, "SELECT count(*), count(id) FROM bad_lenient")[0][1] == ["3", "2"]
 
 
 def test_parquet_scans_only_the_columns_read(env):
-    t = pa.table({"a": pa.array(range(50000)), "b": pa.array([f"text {i}" for i in range(50000)]),
-                  "c": pa.array([i * 0.5 for i in range(50000)])})
+    t = pa.table(
+        {
+            "a": pa.array(range(50000)),
+            "b": pa.array([f"text {i}" for i in range(50000)]),
+            "c": pa.array([i * 0.5 for i in range(50000)]),
+        }
+    )
     buf = io.BytesIO()
     pq.write_table(t, buf)
     env["s3"].put_object(Bucket=BUCKET, Key="pq/f.parquet", Body=buf.getvalue())
@@ -192,16 +235,30 @@ def test_parquet_scans_only_the_columns_read(env):
 
 
 def test_ctas_view_and_result_file(env, sales_table):
-    _, ex = run(env, f"CREATE TABLE sales_pq WITH (format='PARQUET', external_location='s3://{BUCKET}/ctas/', "
-                     f"partitioned_by=ARRAY['year_id']) AS SELECT ordernumber, sales, year_id FROM sales")
+    _, ex = run(
+        env,
+        f"CREATE TABLE sales_pq WITH (format='PARQUET', external_location='s3://{BUCKET}/ctas/', "
+        f"partitioned_by=ARRAY['year_id']) AS SELECT ordernumber, sales, year_id FROM sales",
+    )
     assert ex["StatementType"] == "DML" and ex["SubstatementType"] == "CREATE_TABLE_AS_SELECT"
     keys = [o["Key"] for o in env["s3"].list_objects_v2(Bucket=BUCKET, Prefix="ctas/")["Contents"]]
     assert sorted({k.split("/")[1] for k in keys}) == ["year_id=2003", "year_id=2004", "year_id=2005"]
     got, _ = rows(env, "SELECT year_id, count(*) FROM sales_pq GROUP BY 1 ORDER BY 1")
     assert got[1:] == [[str(y), str(n)] for y, n in env["sales"].groupby("YEAR_ID").size().items()]
-    _, ex = run(env, f"CREATE TABLE sales_pq2 WITH (external_location='s3://{BUCKET}/ctas/') AS SELECT 1 AS x",
-                expect="FAILED")
+    _, ex = run(
+        env, f"CREATE TABLE sales_pq2 WITH (external_location='s3://{BUCKET}/ctas/') AS SELECT 1 AS x", expect="FAILED"
+    )
     assert ex["Status"]["StateChangeReason"].startswith("HIVE_PATH_ALREADY_EXISTS")
+    # Bucketing is not written locally: refused by name, never a table silently written unbucketed.
+    _, ex = run(
+        env,
+        f"CREATE TABLE sales_bk WITH (external_location='s3://{BUCKET}/bk/', bucketed_by=ARRAY['ordernumber'], "
+        "bucket_count=4) AS SELECT ordernumber, sales FROM sales",
+        expect="FAILED",
+    )
+    reason = ex["Status"]["StateChangeReason"]
+    assert reason.startswith("NOT_SUPPORTED") and "bucketed_by" in reason, reason
+    assert "Contents" not in env["s3"].list_objects_v2(Bucket=BUCKET, Prefix="bk/")
     run(env, "CREATE VIEW big_orders AS SELECT ordernumber, sales FROM sales WHERE sales > 7000")
     got, _ = rows(env, "SELECT count(*) FROM big_orders")
     assert got[1] == [str((env["sales"]["SALES"] > 7000).sum())]
@@ -217,10 +274,12 @@ def test_error_shapes(env, sales_table):
         env["athena"].start_query_execution(QueryString="SELECT 1")
     assert exc.value.response["Error"]["Code"] == "InvalidRequestException"
     assert "No output location provided" in exc.value.response["Error"]["Message"]
-    for sql, prefix in [("SELECT * FROM nope", "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.t_db.nope' does not exist"),
-                        ("SELECT nope FROM sales", "COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved"),
-                        ("SELEC 1", "SYNTAX_ERROR: line 1:"),
-                        ("SELECT * FROM x.y", "SCHEMA_NOT_FOUND")]:
+    for sql, prefix in [
+        ("SELECT * FROM nope", "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.t_db.nope' does not exist"),
+        ("SELECT nope FROM sales", "COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved"),
+        ("SELEC 1", "SYNTAX_ERROR: line 1:"),
+        ("SELECT * FROM x.y", "SCHEMA_NOT_FOUND"),
+    ]:
         qid, ex = run(env, sql, expect="FAILED")
         assert ex["Status"]["StateChangeReason"].startswith(prefix), ex["Status"]["StateChangeReason"]
     with pytest.raises(ClientError, match="Query did not finish successfully"):
@@ -231,8 +290,11 @@ def test_error_shapes(env, sales_table):
 
 def test_pagination_and_pyathena(env, sales_table):
     qid, _ = run(env, "SELECT ordernumber FROM sales")
-    pages = list(env["athena"].get_paginator("get_query_results").paginate(
-        QueryExecutionId=qid, PaginationConfig={"PageSize": 1000}))
+    pages = list(
+        env["athena"]
+        .get_paginator("get_query_results")
+        .paginate(QueryExecutionId=qid, PaginationConfig={"PageSize": 1000})
+    )
     assert [len(p["ResultSet"]["Rows"]) for p in pages] == [1000, 1000, 824]
     from pyathena import connect
 
@@ -254,10 +316,19 @@ def test_pandas_cursor(env, sales_table):
 def test_stop_query(env, sales_table):
     athena = env["athena"]
     qid = athena.start_query_execution(
-        QueryString="SELECT count(*) FROM sales a CROSS JOIN sales b CROSS JOIN sales c WHERE a.sales + b.sales > c.sales",
-        QueryExecutionContext={"Database": "t_db"}, ResultConfiguration={"OutputLocation": OUT})["QueryExecutionId"]
-    time.sleep(0.3)
-    assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] in ("QUEUED", "RUNNING")
+        QueryString=(
+            "SELECT count(*) FROM sales a CROSS JOIN sales b CROSS JOIN sales c WHERE a.sales + b.sales > c.sales"
+        ),
+        QueryExecutionContext={"Database": "t_db"},
+        ResultConfiguration={"OutputLocation": OUT},
+    )["QueryExecutionId"]
+    # wait until it runs (GetQueryExecution long-polls): the cross join cannot finish meanwhile
+    states = []
+    for _ in range(100):
+        states.append(athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"])
+        if states[-1] != "QUEUED":
+            break
+    assert states[-1] == "RUNNING", states
     athena.stop_query_execution(QueryExecutionId=qid)
     assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] == "CANCELLED"
     assert qid in athena.list_query_executions()["QueryExecutionIds"]
@@ -266,8 +337,12 @@ def test_stop_query(env, sales_table):
 def test_crawler_infers_and_updates(env):
     s3, glue = env["s3"], env["glue"]
     s3.put_object(Bucket=BUCKET, Key="crawl/events/dt=1/a.json", Body=b'{"id": 1, "name": "a"}\n')
-    glue.create_crawler(Name="t-crawler", Role="arn:aws:iam::123456789012:role/x", DatabaseName="t_db",
-                        Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/crawl/events/"}]})
+    glue.create_crawler(
+        Name="t-crawler",
+        Role="arn:aws:iam::123456789012:role/x",
+        DatabaseName="t_db",
+        Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/crawl/events/"}]},
+    )
 
     def crawl():
         glue.start_crawler(Name="t-crawler")

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,7 +24,7 @@ import paramiko
 import pytest
 
 from helpers import lab
-from localcloud.engines.ec2_ssh import TAG, default_user, rule_allows
+from localcloud.engines.ec2.engine import TAG, default_user
 
 LEARNER = "203.0.113.10/32"
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -33,39 +32,23 @@ AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 # ---- pure functions -------------------------------------------------------------------------
 
-def _rule(proto, lo=None, hi=None, cidr=None):
-    return SimpleNamespace(ip_protocol=proto, from_port=lo, to_port=hi, ip_range={"CidrIp": cidr} if cidr else {})
 
-
-@pytest.mark.parametrize("rule, allowed", [
-    (_rule("tcp", 22, 22, LEARNER), True),
-    (_rule("tcp", 22, 22, "203.0.113.0/24"), True),
-    (_rule("tcp", 22, 22, "0.0.0.0/0"), True),
-    (_rule("tcp", 20, 25, LEARNER), True),
-    (_rule("-1", cidr=LEARNER), True),
-    (_rule("tcp", 22, 22, "198.51.100.7/32"), False),  # someone else's address
-    (_rule("tcp", 3306, 3306, LEARNER), False),  # another port
-    (_rule("udp", 22, 22, LEARNER), False),
-    (_rule("tcp", 22, 22), False),  # a group reference, no CIDR
-])
-def test_rule_allows(rule, allowed):
-    import ipaddress
-
-    assert rule_allows(rule, ipaddress.ip_address("203.0.113.10")) is allowed
-
-
-@pytest.mark.parametrize("name, description, platform, user", [
-    ("al2023-ami-2023.12.20260930.0-kernel-6.18-x86_64", "Amazon Linux 2023 AMI", None, "ec2-user"),
-    ("ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server", "Canonical, Ubuntu, 16.04 LTS", None, "ubuntu"),
-    ("debian-12-amd64-20240717-1811", "Debian 12", None, "admin"),
-    ("RHEL-7.4_HVM_GA-20170808-x86_64-2-Hourly2-GP2", "Provided by Red Hat, Inc.", None, "ec2-user"),
-    ("Windows_Server-2016-English-Full-Base", "Microsoft Windows Server 2016", "windows", None),
-])
+@pytest.mark.parametrize(
+    "name, description, platform, user",
+    [
+        ("al2023-ami-2023.12.20260930.0-kernel-6.18-x86_64", "Amazon Linux 2023 AMI", None, "ec2-user"),
+        ("ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server", "Canonical, Ubuntu, 16.04 LTS", None, "ubuntu"),
+        ("debian-12-amd64-20240717-1811", "Debian 12", None, "admin"),
+        ("RHEL-7.4_HVM_GA-20170808-x86_64-2-Hourly2-GP2", "Provided by Red Hat, Inc.", None, "ec2-user"),
+        ("Windows_Server-2016-English-Full-Base", "Microsoft Windows Server 2016", "windows", None),
+    ],
+)
 def test_default_user(name, description, platform, user):
     assert default_user(SimpleNamespace(name=name, description=description, platform=platform)) == user
 
 
 # ---- against the session's localcloud -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ec2():
@@ -128,8 +111,14 @@ def launch(ec2, ami):
     made = []
 
     def run(key_name, groups, image=None):
-        iid = ec2.run_instances(ImageId=image or ami, InstanceType="t3.micro", MinCount=1, MaxCount=1,
-                                KeyName=key_name, SecurityGroupIds=groups)["Instances"][0]["InstanceId"]
+        iid = ec2.run_instances(
+            ImageId=image or ami,
+            InstanceType="t3.micro",
+            MinCount=1,
+            MaxCount=1,
+            KeyName=key_name,
+            SecurityGroupIds=groups,
+        )["Instances"][0]["InstanceId"]
         made.append(iid)
         return iid
 
@@ -142,8 +131,17 @@ def _connect(endpoint, key_path, user="ec2-user", timeout=1.0):
     host, port = endpoint
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(host, port=port, username=user, key_filename=str(key_path), timeout=timeout + 1,
-                   banner_timeout=timeout, auth_timeout=timeout, look_for_keys=False, allow_agent=False)
+    client.connect(
+        host,
+        port=port,
+        username=user,
+        key_filename=str(key_path),
+        timeout=timeout + 1,
+        banner_timeout=timeout,
+        auth_timeout=timeout,
+        look_for_keys=False,
+        allow_agent=False,
+    )
     return client
 
 
@@ -155,13 +153,12 @@ def _run(endpoint, key_path, command, user="ec2-user"):
 
 
 def _denied(endpoint, key_path, user="ec2-user") -> bool:
-    """True when the connection timed out waiting for the server's greeting (a dropped packet)."""
+    """True when the TCP connect itself timed out (the SYN was dropped, as a security group does
+    on AWS); a timeout later, waiting for the server's greeting, is not what AWS does."""
     try:
         _connect(endpoint, key_path, user).close()
-    except paramiko.SSHException as exc:
-        if "banner" in str(exc):
-            return True
-        raise
+    except TimeoutError:  # paramiko's socket.connect: nothing answered the SYN
+        return True
     return False
 
 
@@ -170,8 +167,9 @@ def test_run_instances_opens_an_endpoint_and_commands_run_for_real(ec2, key, sg,
     iid = launch(key.name, [sg])
     ep = _endpoint(ec2, iid)
     assert ep and ep[0] == "127.0.0.1"
-    out, err, status = _run(ep, key.path, 'echo "$USER $LOGNAME"; basename "$PWD"; echo note > f.txt; '
-                                          'cat f.txt; echo oops >&2; exit 3')
+    out, err, status = _run(
+        ep, key.path, 'echo "$USER $LOGNAME"; basename "$PWD"; echo note > f.txt; cat f.txt; echo oops >&2; exit 3'
+    )
     assert out.splitlines() == ["ec2-user ec2-user", "ec2-user", "note"]
     assert err == "oops\n" and status == 3
     # The file really is in the instance's folder, and survives the next session.
@@ -206,8 +204,15 @@ def test_only_the_default_user_with_the_launch_key(ec2, key, sg, launch, tmp_pat
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     with pytest.raises(paramiko.AuthenticationException):
-        client.connect(ep[0], port=ep[1], username="ec2-user", password="ec2-user", timeout=2,
-                       look_for_keys=False, allow_agent=False)
+        client.connect(
+            ep[0],
+            port=ep[1],
+            username="ec2-user",
+            password="ec2-user",
+            timeout=2,
+            look_for_keys=False,
+            allow_agent=False,
+        )
 
 
 def test_rsa_key_pairs_and_deleted_key_pairs(ec2, sg, launch, tmp_path):
@@ -224,8 +229,9 @@ def test_rsa_key_pairs_and_deleted_key_pairs(ec2, sg, launch, tmp_path):
 
 def test_ubuntu_ami_means_the_ubuntu_user(ec2, key, sg, launch):
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=_ssh_rule())
-    image = ec2.describe_images(Owners=["099720109477"], Filters=[
-        {"Name": "name", "Values": ["ubuntu/images/hvm-ssd/ubuntu-xenial-*"]}])["Images"][0]["ImageId"]
+    image = ec2.describe_images(
+        Owners=["099720109477"], Filters=[{"Name": "name", "Values": ["ubuntu/images/hvm-ssd/ubuntu-xenial-*"]}]
+    )["Images"][0]["ImageId"]
     ep = _endpoint(ec2, launch(key.name, [sg], image=image))
     assert _run(ep, key.path, "echo $USER", user="ubuntu")[0] == "ubuntu\n"
     with pytest.raises(paramiko.AuthenticationException):
@@ -245,7 +251,9 @@ def test_security_group_rules_apply_to_each_new_connection(ec2, key, sg, launch)
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=_ssh_rule("0.0.0.0/0"))
     assert not _denied(ep, key.path), "0.0.0.0/0 lets everyone in, you included"
     ec2.revoke_security_group_ingress(GroupId=sg, IpPermissions=_ssh_rule("0.0.0.0/0"))
-    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": LEARNER}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=sg, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": LEARNER}]}]
+    )
     assert not _denied(ep, key.path), "all traffic from my /32"
 
 
@@ -303,8 +311,9 @@ def test_stopping_an_instance_ends_its_commands(ec2, key, sg, launch):
 
 
 def _status(env=None) -> dict:
-    out = subprocess.run([sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True,
-                         text=True, env=env, timeout=30).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True, text=True, env=env, timeout=30
+    ).stdout
     return json.loads(out)
 
 
@@ -313,8 +322,9 @@ def test_asyncssh_client(ec2, key, sg, launch):
     host, port = _endpoint(ec2, launch(key.name, [sg]))
 
     async def go():
-        async with asyncssh.connect(host, port, username="ec2-user", client_keys=[str(key.path)],
-                                    known_hosts=None) as conn:
+        async with asyncssh.connect(
+            host, port, username="ec2-user", client_keys=[str(key.path)], known_hosts=None
+        ) as conn:
             return await conn.run("echo from asyncssh", check=True)
 
     assert asyncio.run(go()).stdout == "from asyncssh\n"
@@ -329,41 +339,35 @@ def test_openssh_command_works_as_printed(ec2, key, sg, launch, tmp_path):
     host, port = ssh.endpoint(_describe(ec2, iid))
     line = ssh.openssh_command(key.path, "ec2-user", host, port, "echo hi")
     assert line.startswith("ssh -i ") and f"-p {port} ec2-user@127.0.0.1" in line
-    opts = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new",
-            "-o", f"UserKnownHostsFile={tmp_path / 'known_hosts'}", "-o", "ConnectTimeout=3"]
+    opts = [
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-o",
+        f"UserKnownHostsFile={tmp_path / 'known_hosts'}",
+        "-o",
+        "ConnectTimeout=3",
+    ]
     argv = shlex.split(line)  # what a shell makes of the printed line; options for a test run added
     argv = argv[:1] + opts + argv[1:]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=ssh.paths.PROJECT_ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "hi\n"
-    # A dropped connection is a timeout for OpenSSH too.
+    # A dropped connection is a *connect* timeout for OpenSSH too, as AWS's dropped SYN gives.
     ec2.revoke_security_group_ingress(GroupId=sg, IpPermissions=_ssh_rule())
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=ssh.paths.PROJECT_ROOT)
-    assert done.returncode == 255 and "timed out" in done.stderr
+    assert done.returncode == 255
+    assert done.stderr.strip() == f"ssh: connect to host 127.0.0.1 port {port}: Connection timed out"
 
 
 # ---- stop and reset leave nothing listening ----------------------------------------------------
 
+
 @pytest.fixture
-def private_cloud(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(LAB_DIR=str(tmp_path / "lab"), LOCALCLOUD_PORT=str(port))
-    cmd = [sys.executable, "-m", "localcloud"]
-    started = subprocess.run(cmd + ["start", "--json"], env=env, capture_output=True, text=True, timeout=60)
-    assert started.returncode == 0, started.stderr
-    status = json.loads(started.stdout)
-    client_env = status["client_env"]
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name="us-east-1")
-    ec2 = session.client("ec2", endpoint_url=client_env["AWS_ENDPOINT_URL"])
-    ssm = session.client("ssm", endpoint_url=client_env["AWS_ENDPOINT_URL"])
-    try:
-        yield SimpleNamespace(env=env, ec2=ec2, ssm=ssm, pid=status["pid"], cmd=cmd)
-    finally:
-        subprocess.run(cmd + ["stop"], env=env, capture_output=True, timeout=60)
+def private_cloud(private_localcloud):
+    c = private_localcloud  # a localcloud of this test's own: it is stopped and reset below
+    return SimpleNamespace(env=c.env, ec2=c.client("ec2"), ssm=c.client("ssm"), pid=c.pid, run=c.run)
 
 
 def _busy_instance(cloud, tmp_path):
@@ -374,8 +378,9 @@ def _busy_instance(cloud, tmp_path):
     gid = ec2.create_security_group(GroupName="g", Description="g")["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=_ssh_rule())
     ami = cloud.ssm.get_parameter(Name=AL2023)["Parameter"]["Value"]
-    iid = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName="k",
-                            SecurityGroupIds=[gid])["Instances"][0]["InstanceId"]
+    iid = ec2.run_instances(
+        ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName="k", SecurityGroupIds=[gid]
+    )["Instances"][0]["InstanceId"]
     ep = _endpoint(ec2, iid)
     client = _connect(ep, path)
     _, out, _ = client.exec_command("echo started; sleep 60")
@@ -396,7 +401,7 @@ def _gone(pid: int) -> bool:
 
 def test_localcloud_stop_leaves_no_listener_and_no_shell(private_cloud, tmp_path):
     ep, client, shells = _busy_instance(private_cloud, tmp_path)
-    subprocess.run(private_cloud.cmd + ["stop"], env=private_cloud.env, capture_output=True, timeout=60)
+    private_cloud.run("stop")
     assert _refused(ep)
     assert all(_gone(pid) for pid in shells + [private_cloud.pid])
     client.close()
@@ -404,10 +409,43 @@ def test_localcloud_stop_leaves_no_listener_and_no_shell(private_cloud, tmp_path
 
 def test_localcloud_reset_closes_every_endpoint(private_cloud, tmp_path):
     ep, client, shells = _busy_instance(private_cloud, tmp_path)
-    done = subprocess.run(private_cloud.cmd + ["reset"], env=private_cloud.env, capture_output=True, timeout=60)
+    done = private_cloud.run("reset")
     assert done.returncode == 0, done.stderr
     assert _refused(ep) and all(_gone(pid) for pid in shells)
     status = _status(private_cloud.env)
     assert status["engines"]["ec2_ssh"]["ssh_endpoints"] == {} and not status["processes"]
     assert not list((Path(private_cloud.env["LAB_DIR"]) / "localcloud" / "engines" / "ec2_ssh").glob("i-*"))
     client.close()
+
+
+# ---- no sandbox, no commands --------------------------------------------------------------------
+
+
+def test_without_a_sandbox_commands_are_refused_never_run_on_this_machine(tmp_path):
+    """A machine without bubblewrap (here: a PATH without it): SSH still answers (keys, security
+    groups), but every command is refused with the reason and how to fix it."""
+    from localcloud import testing
+
+    lab_dir = tmp_path / "lab"
+    env = testing.isolated_env(lab_dir)
+    env["PATH"] = str(tmp_path / "empty-bin")  # no bwrap, no nsenter, no shell tools at all
+    cloud = testing.start(lab_dir, env)
+    try:
+        ec2, ssm = cloud.client("ec2"), cloud.client("ssm")
+        kp = ec2.create_key_pair(KeyName="k", KeyType="ed25519")
+        key = tmp_path / "k.pem"
+        key.write_text(kp["KeyMaterial"])
+        gid = ec2.create_security_group(GroupName="g", Description="g")["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=_ssh_rule())
+        ami = ssm.get_parameter(Name=AL2023)["Parameter"]["Value"]
+        iid = ec2.run_instances(
+            ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName="k", SecurityGroupIds=[gid]
+        )["Instances"][0]["InstanceId"]
+        marker = tmp_path / "ran-on-the-host"
+        out, err, status = _run(_endpoint(ec2, iid), key, f"touch {marker}; whoami")
+        assert status == 1 and out == ""
+        assert "this instance cannot run commands on this machine: bwrap, nsenter" in err
+        assert "bubblewrap" in err and not marker.exists()
+        assert "not found" in _status(cloud.env)["engines"]["ec2_ssh"]["sandbox"]
+    finally:
+        cloud.run("stop")

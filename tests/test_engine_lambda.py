@@ -10,7 +10,6 @@ import base64
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,23 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import lab
-from localcloud.engines.lambda_runtime import policy_allows, role_trusts_lambda
+from localcloud.engines.awslambda.engine import policy_allows, role_trusts_lambda
 
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                  "Principal": {"Service": "lambda.amazonaws.com"}}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}],
+}
 
-HANDLER = '''
+HANDLER = """
 import json, os, time
 import boto3
 
 CALLS = 0  # module-level state: survives between warm invocations
 print("init", os.environ["AWS_LAMBDA_FUNCTION_NAME"])
+
+def worker_pid():  # the worker as localcloud sees it: the handler is pid 1 of its own PID namespace
+    me = os.readlink("/proc/self")  # /proc is the host's: its pid there
+    return int(open(f"/proc/{me}/stat").read().rsplit(")", 1)[1].split()[1])  # its parent, the worker
 
 def lambda_handler(event, context):
     global CALLS
@@ -49,7 +54,7 @@ def lambda_handler(event, context):
         import datetime
         return {"now": datetime.datetime(2024, 1, 1)}
     return {
-        "echo": event, "calls": CALLS, "pid": os.getpid(),
+        "echo": event, "calls": CALLS, "pid": worker_pid(),
         "env": {k: os.environ.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                                                "AWS_REGION", "_HANDLER", "GREETING", "AWS_LAMBDA_FUNCTION_VERSION",
                                                "AWS_LAMBDA_LOG_GROUP_NAME")},
@@ -61,7 +66,7 @@ def lambda_handler(event, context):
                 "log_group_name": context.log_group_name, "log_stream_name": context.log_stream_name,
                 "remaining": context.get_remaining_time_in_millis()},
     }
-'''
+"""
 
 
 def zipped(files: dict[str, str]) -> bytes:
@@ -74,21 +79,36 @@ def zipped(files: dict[str, str]) -> bytes:
 
 @pytest.fixture(scope="module")
 def aws():
-    lab.start("05")
+    lab.start("07")
     iam = boto3.client("iam")
-    role = iam.create_role(RoleName=f"lambda-test-{uuid.uuid4().hex[:6]}",
-                           AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-    return SimpleNamespace(lam=boto3.client("lambda"), s3=boto3.client("s3"), sns=boto3.client("sns"),
-                           sqs=boto3.client("sqs"), logs=boto3.client("logs"), iam=iam, role=role)
+    role = iam.create_role(RoleName=f"lambda-test-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=json.dumps(TRUST))[
+        "Role"
+    ]["Arn"]
+    return SimpleNamespace(
+        lam=boto3.client("lambda"),
+        s3=boto3.client("s3"),
+        sns=boto3.client("sns"),
+        sqs=boto3.client("sqs"),
+        logs=boto3.client("logs"),
+        iam=iam,
+        role=role,
+    )
 
 
 @pytest.fixture
 def fn(aws):
     """A fresh function running HANDLER (timeout 3 s, memory 256 MB)."""
     name = f"fn-{uuid.uuid4().hex[:8]}"
-    aws.lam.create_function(FunctionName=name, Runtime="python3.12", Role=aws.role, Handler="handler.lambda_handler",
-                            Code={"ZipFile": zipped({"handler.py": HANDLER})}, Timeout=3, MemorySize=256,
-                            Environment={"Variables": {"GREETING": "hello"}})
+    aws.lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=aws.role,
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": zipped({"handler.py": HANDLER})},
+        Timeout=3,
+        MemorySize=256,
+        Environment={"Variables": {"GREETING": "hello"}},
+    )
     yield name
     try:
         aws.lam.delete_function(FunctionName=name)
@@ -118,19 +138,30 @@ def log_lines(aws, name, want: str | None = None, timeout: float = 10.0) -> list
 
 
 def worker_pids(env=None) -> list[int]:
-    status = subprocess.run([sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True,
-                            text=True, env=env, timeout=30)
+    status = subprocess.run(
+        [sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True, text=True, env=env, timeout=30
+    )
     return [p["pid"] for p in json.loads(status.stdout)["processes"] if p["engine"] == "lambda_runtime"]
 
 
 # ---- pure functions -----------------------------------------------------------------------------
 
+
 def test_role_trust_policy():
     assert role_trusts_lambda(json.dumps(TRUST))
-    ec2_only = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    ec2_only = {
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]
+    }
     assert not role_trusts_lambda(ec2_only)
-    both = {"Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"],
-                           "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}}]}
+    both = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole"],
+                "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
+            }
+        ]
+    }
     assert role_trusts_lambda(both)
 
 
@@ -138,20 +169,31 @@ def test_resource_policy_matching():
     def fn(*statements):
         return SimpleNamespace(policy=SimpleNamespace(statements=list(statements)))
 
-    s3 = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Principal": {"Service": "s3.amazonaws.com"},
-          "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::my-bucket"},
-                        "StringEquals": {"AWS:SourceAccount": "123456789012"}}}
+    s3 = {
+        "Effect": "Allow",
+        "Action": "lambda:InvokeFunction",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Condition": {
+            "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::my-bucket"},
+            "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        },
+    }
     assert policy_allows(fn(s3), "s3.amazonaws.com", "arn:aws:s3:::my-bucket", "123456789012")
     assert not policy_allows(fn(s3), "s3.amazonaws.com", "arn:aws:s3:::other", "123456789012")
     assert not policy_allows(fn(s3), "s3.amazonaws.com", "arn:aws:s3:::my-bucket", "999999999999")
     assert not policy_allows(fn(s3), "sns.amazonaws.com", "arn:aws:s3:::my-bucket", "123456789012")
     assert not policy_allows(fn(), "s3.amazonaws.com", "arn:aws:s3:::my-bucket", "123456789012")
-    wildcard = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Principal": {"Service": "s3.amazonaws.com"},
-                "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::my-*"}}}
+    wildcard = {
+        "Effect": "Allow",
+        "Action": "lambda:InvokeFunction",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::my-*"}},
+    }
     assert policy_allows(fn(wildcard), "s3.amazonaws.com", "arn:aws:s3:::my-bucket", "1")
 
 
 # ---- invoke ---------------------------------------------------------------------------------------
+
 
 def test_payload_round_trip_env_and_context(aws, fn):
     event = {"text": "héllo", "n": [1, 2.5, None, True], "nested": {"a": {}}}
@@ -159,9 +201,15 @@ def test_payload_round_trip_env_and_context(aws, fn):
     assert resp["StatusCode"] == 200 and "FunctionError" not in resp
     assert resp["ExecutedVersion"] == "$LATEST"
     assert out["echo"] == event
-    assert out["env"] == {"AWS_LAMBDA_FUNCTION_NAME": fn, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
-                          "AWS_REGION": "us-east-1", "_HANDLER": "handler.lambda_handler", "GREETING": "hello",
-                          "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn}"}
+    assert out["env"] == {
+        "AWS_LAMBDA_FUNCTION_NAME": fn,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_REGION": "us-east-1",
+        "_HANDLER": "handler.lambda_handler",
+        "GREETING": "hello",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn}",
+    }
     assert out["endpoint_set"] and out["cwd_is_task_root"]
     ctx = out["ctx"]
     assert ctx["function_name"] == fn and ctx["function_version"] == "$LATEST"
@@ -214,12 +262,18 @@ def test_logs_have_start_end_report_and_tail(aws, fn):
     resp, out = invoke(aws, fn, {"x": 1}, LogType="Tail")
     tail = base64.b64decode(resp["LogResult"]).decode()
     rid = out["ctx"]["aws_request_id"]
-    assert tail.startswith("init ") or tail.startswith("START")
+    assert tail.startswith(("INIT_START", "START"))  # a cold start begins with INIT_START
     assert f"START RequestId: {rid} Version: $LATEST" in tail
     assert 'event {"x": 1}' in tail and f"END RequestId: {rid}" in tail
     report = next(line for line in tail.splitlines() if line.startswith("REPORT"))
-    for part in (f"REPORT RequestId: {rid}", "Duration: ", "Billed Duration: ", "Memory Size: 256 MB",
-                 "Max Memory Used: ", "Init Duration: "):
+    for part in (
+        f"REPORT RequestId: {rid}",
+        "Duration: ",
+        "Billed Duration: ",
+        "Memory Size: 256 MB",
+        "Max Memory Used: ",
+        "Init Duration: ",
+    ):
         assert part in report
     lines = log_lines(aws, fn, f"REPORT RequestId: {rid}")
     start = lines.index(f"START RequestId: {rid} Version: $LATEST")
@@ -273,52 +327,88 @@ def test_bad_requests_are_rejected_like_aws(aws, fn):
 
 def test_import_error_and_missing_handler(aws):
     name = f"fn-{uuid.uuid4().hex[:8]}"
-    aws.lam.create_function(FunctionName=name, Runtime="python3.12", Role=aws.role, Handler="handler.nope",
-                            Code={"ZipFile": zipped({"handler.py": "import no_such_module_xyz\n"})})
+    aws.lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=aws.role,
+        Handler="handler.nope",
+        Code={"ZipFile": zipped({"handler.py": "import no_such_module_xyz\n"})},
+    )
     _, out = invoke(aws, name)
     assert out["errorType"] == "Runtime.ImportModuleError"
     assert out["errorMessage"] == "Unable to import module 'handler': No module named 'no_such_module_xyz'"
     aws.lam.update_function_code(FunctionName=name, ZipFile=zipped({"handler.py": "x = 1\n"}))
     _, out = invoke(aws, name)
-    assert out == {"errorMessage": "Handler 'nope' missing on module 'handler'",
-                   "errorType": "Runtime.HandlerNotFound", "stackTrace": [], "requestId": out["requestId"]}
+    assert out == {
+        "errorMessage": "Handler 'nope' missing on module 'handler'",
+        "errorType": "Runtime.HandlerNotFound",
+        "stackTrace": [],
+        "requestId": out["requestId"],
+    }
     aws.lam.delete_function(FunctionName=name)
 
 
 def test_create_function_checks_like_aws(aws):
-    ec2_role = aws.iam.create_role(RoleName=f"ec2-only-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=json.dumps(
-        {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}
-    ))["Role"]["Arn"]
+    ec2_role = aws.iam.create_role(
+        RoleName=f"ec2-only-{uuid.uuid4().hex[:6]}",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
+                ]
+            }
+        ),
+    )["Role"]["Arn"]
     code = {"ZipFile": zipped({"handler.py": HANDLER})}
     with pytest.raises(ClientError) as e:
-        aws.lam.create_function(FunctionName="bad-role", Runtime="python3.12", Role=ec2_role,
-                                Handler="handler.lambda_handler", Code=code)
+        aws.lam.create_function(
+            FunctionName="bad-role", Runtime="python3.12", Role=ec2_role, Handler="handler.lambda_handler", Code=code
+        )
     assert e.value.response["Error"]["Message"] == "The role defined for the function cannot be assumed by Lambda."
     with pytest.raises(ClientError) as e:
-        aws.lam.create_function(FunctionName="bad-env", Runtime="python3.12", Role=aws.role,
-                                Handler="handler.lambda_handler", Code=code,
-                                Environment={"Variables": {"AWS_REGION": "eu-west-1"}})
+        aws.lam.create_function(
+            FunctionName="bad-env",
+            Runtime="python3.12",
+            Role=aws.role,
+            Handler="handler.lambda_handler",
+            Code=code,
+            Environment={"Variables": {"AWS_REGION": "eu-west-1"}},
+        )
     assert "Reserved keys used in this request: AWS_REGION" in e.value.response["Error"]["Message"]
 
 
 # ---- triggers ---------------------------------------------------------------------------------------
 
+
 def test_s3_notification_needs_permission_then_triggers(aws, fn):
     bucket = f"lambda-trigger-{uuid.uuid4().hex[:8]}"
     aws.s3.create_bucket(Bucket=bucket)
     arn = aws.lam.get_function(FunctionName=fn)["Configuration"]["FunctionArn"]
-    conf = {"LambdaFunctionConfigurations": [{
-        "LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"],
-        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "input/"}, {"Name": "suffix", "Value": ".csv"}]}}}]}
+    conf = {
+        "LambdaFunctionConfigurations": [
+            {
+                "LambdaFunctionArn": arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {
+                    "Key": {"FilterRules": [{"Name": "prefix", "Value": "input/"}, {"Name": "suffix", "Value": ".csv"}]}
+                },
+            }
+        ]
+    }
     with pytest.raises(ClientError) as e:
         aws.s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=conf)
     assert e.value.response["Error"]["Code"] == "InvalidArgument"
     assert e.value.response["Error"]["Message"] == "Unable to validate the following destination configurations"
     assert "LambdaFunctionConfigurations" not in aws.s3.get_bucket_notification_configuration(Bucket=bucket)
 
-    aws.lam.add_permission(FunctionName=fn, StatementId="s3", Action="lambda:InvokeFunction",
-                           Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}",
-                           SourceAccount="123456789012")
+    aws.lam.add_permission(
+        FunctionName=fn,
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn=f"arn:aws:s3:::{bucket}",
+        SourceAccount="123456789012",
+    )
     aws.s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=conf)
     aws.s3.put_object(Bucket=bucket, Key="other/skip.csv", Body=b"a")
     aws.s3.put_object(Bucket=bucket, Key="input/skip.txt", Body=b"a")
@@ -326,7 +416,7 @@ def test_s3_notification_needs_permission_then_triggers(aws, fn):
     aws.s3.put_object(Bucket=bucket, Key="input/new orders.csv", Body=b"a,b\n")
     assert time.monotonic() - t0 < 1.0  # S3 invokes asynchronously: the upload does not wait
     lines = log_lines(aws, fn, "input/new+orders.csv")
-    events = [json.loads(line[len("event "):]) for line in lines if line.startswith("event {\"Records\"")]
+    events = [json.loads(line[len("event ") :]) for line in lines if line.startswith('event {"Records"')]
     assert len(events) == 1, lines
     rec = events[0]["Records"][0]
     assert rec["eventSource"] == "aws:s3" and rec["eventName"] == "ObjectCreated:Put"
@@ -345,12 +435,21 @@ def test_sns_to_lambda_and_sqs(aws, fn):
     aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
 
     aws.sns.publish(TopicArn=topic, Message="first", Subject="no permission yet")
-    aws.lam.add_permission(FunctionName=fn, StatementId="sns", Action="lambda:InvokeFunction",
-                           Principal="sns.amazonaws.com", SourceArn=topic)
-    aws.sns.publish(TopicArn=topic, Message="second", Subject="hello",
-                    MessageAttributes={"kind": {"DataType": "String", "StringValue": "demo"}})
+    aws.lam.add_permission(
+        FunctionName=fn,
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
+    aws.sns.publish(
+        TopicArn=topic,
+        Message="second",
+        Subject="hello",
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "demo"}},
+    )
     lines = log_lines(aws, fn, '"Message": "second"')
-    events = [json.loads(line[len("event "):]) for line in lines if '"EventSource": "aws:sns"' in line]
+    events = [json.loads(line[len("event ") :]) for line in lines if '"EventSource": "aws:sns"' in line]
     assert [e["Records"][0]["Sns"]["Message"] for e in events] == ["second"]  # the first had no permission
     sns_rec = events[0]["Records"][0]["Sns"]
     assert sns_rec["TopicArn"] == topic and sns_rec["Subject"] == "hello"
@@ -380,7 +479,7 @@ def test_sqs_event_source_mapping_batches_and_deletes(aws, fn):
     else:
         pytest.fail(f"queue not drained: {attrs}")
     lines = log_lines(aws, fn, '"body": "m6"')
-    batches = [json.loads(line[len("event "):])["Records"] for line in lines if '"eventSource": "aws:sqs"' in line]
+    batches = [json.loads(line[len("event ") :])["Records"] for line in lines if '"eventSource": "aws:sqs"' in line]
     assert sorted(r["body"] for b in batches for r in b) == [f"m{i}" for i in range(7)]
     assert all(len(b) <= 3 for b in batches)
     assert batches[0][0]["eventSourceARN"] == qarn
@@ -388,9 +487,13 @@ def test_sqs_event_source_mapping_batches_and_deletes(aws, fn):
 
 
 def test_sqs_failed_batch_stays_in_the_queue(aws, fn):
-    q = aws.sqs.create_queue(QueueName=f"esm-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    q = aws.sqs.create_queue(QueueName=f"esm-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "30"})[
+        "QueueUrl"
+    ]
     qarn = aws.sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    aws.lam.update_function_code(FunctionName=fn, ZipFile=zipped({"handler.py": "def lambda_handler(e, c):\n    raise ValueError('nope')\n"}))
+    aws.lam.update_function_code(
+        FunctionName=fn, ZipFile=zipped({"handler.py": "def lambda_handler(e, c):\n    raise ValueError('nope')\n"})
+    )
     esm = aws.lam.create_event_source_mapping(EventSourceArn=qarn, FunctionName=fn, BatchSize=1)
     aws.sqs.send_message(QueueUrl=q, MessageBody="poison")
     log_lines(aws, fn, "[ERROR] ValueError: nope")
@@ -400,6 +503,7 @@ def test_sqs_failed_batch_stays_in_the_queue(aws, fn):
 
 
 # ---- lifecycle: nothing left behind -----------------------------------------------------------------
+
 
 def test_delete_function_ends_its_workers(aws, fn):
     _, out = invoke(aws, fn)
@@ -411,32 +515,25 @@ def test_delete_function_ends_its_workers(aws, fn):
 
 
 @pytest.fixture
-def private_cloud(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(LAB_DIR=str(tmp_path / "lab"), LOCALCLOUD_PORT=str(port))
-    cmd = [sys.executable, "-m", "localcloud"]
-    started = subprocess.run(cmd + ["start", "--json"], env=env, capture_output=True, text=True, timeout=60)
-    assert started.returncode == 0, started.stderr
-    status = json.loads(started.stdout)
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name="us-east-1")
-    ep = status["client_env"]["AWS_ENDPOINT_URL"]
-    iam, lam = session.client("iam", endpoint_url=ep), session.client("lambda", endpoint_url=ep)
+def private_cloud(private_localcloud):
+    c = private_localcloud  # a localcloud of this test's own: it is stopped and reset below
+    env = c.env
+    iam, lam = c.client("iam"), c.client("lambda")
     role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-    lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="handler.lambda_handler",
-                        Code={"ZipFile": zipped({"handler.py": HANDLER})}, Timeout=30)
+    lam.create_function(
+        FunctionName="f",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": zipped({"handler.py": HANDLER})},
+        Timeout=30,
+    )
     lam.invoke(FunctionName="f", InvocationType="Event", Payload=b'{"sleep": 20}')  # one busy worker
     deadline = time.monotonic() + 10
     while not worker_pids(env) and time.monotonic() < deadline:
         time.sleep(0.05)
     lam.invoke(FunctionName="f")  # and one idle: the busy one cannot take it
-    try:
-        yield SimpleNamespace(env=env, cmd=cmd, lam=lam, workers=worker_pids(env), daemon=status["pid"])
-    finally:
-        subprocess.run(cmd + ["stop"], env=env, capture_output=True, timeout=60)
+    return SimpleNamespace(env=env, run=c.run, lam=lam, workers=worker_pids(env), daemon=c.pid)
 
 
 def _gone(pid: int, timeout: float = 10) -> bool:
@@ -450,13 +547,13 @@ def _gone(pid: int, timeout: float = 10) -> bool:
 
 def test_stop_leaves_no_worker(private_cloud):
     assert len(private_cloud.workers) >= 2  # one idle, one busy (and the standby)
-    subprocess.run(private_cloud.cmd + ["stop"], env=private_cloud.env, capture_output=True, timeout=60)
+    private_cloud.run("stop")
     assert all(_gone(pid) for pid in private_cloud.workers + [private_cloud.daemon])
 
 
 def test_reset_leaves_no_worker(private_cloud):
     assert len(private_cloud.workers) >= 2
-    done = subprocess.run(private_cloud.cmd + ["reset"], env=private_cloud.env, capture_output=True, timeout=60)
+    done = private_cloud.run("reset")
     assert done.returncode == 0, done.stderr
     assert all(_gone(pid) for pid in private_cloud.workers)
     assert worker_pids(private_cloud.env) == []

@@ -21,7 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import config
-from localcloud.engines._mariadb import server_binary
+from localcloud.engines.rds.mariadb import server_binary
 
 pytestmark = pytest.mark.skipif(server_binary() is None, reason="no MariaDB server installed")
 
@@ -30,14 +30,18 @@ LEARNER_CIDR = f"{config.LEARNER_IP}/32"
 
 @pytest.fixture(scope="module")
 def aws():
-    session = boto3.session.Session(aws_access_key_id=config.FAKE_ACCESS_KEY,
-                                    aws_secret_access_key=config.FAKE_SECRET_KEY, region_name=config.REGION)
+    session = boto3.session.Session(
+        aws_access_key_id=config.FAKE_ACCESS_KEY,
+        aws_secret_access_key=config.FAKE_SECRET_KEY,
+        region_name=config.REGION,
+    )
     return tuple(session.client(s, endpoint_url=config.endpoint()) for s in ("rds", "ec2", "secretsmanager"))
 
 
 def _status() -> dict:
-    out = subprocess.run([sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -53,13 +57,22 @@ def _sg(ec2, open_to: str | None = None) -> str:
 
 
 def _allow(ec2, gid, cidr, port=3306):
-    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=gid,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}],
+    )
 
 
 def _create(rds, ident, gid, **kw):
-    args = dict(DBInstanceIdentifier=ident, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
-                MasterUsername="admin", VpcSecurityGroupIds=[gid], PubliclyAccessible=True)
+    args = dict(
+        DBInstanceIdentifier=ident,
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        VpcSecurityGroupIds=[gid],
+        PubliclyAccessible=True,
+    )
     if "MasterUserPassword" not in kw:
         args["ManageMasterUserPassword"] = True
     args.update(kw)
@@ -130,8 +143,10 @@ def test_security_group_denies_then_allows_immediately(aws):
     assert time.monotonic() - t0 >= 0.9, "a dropped connection times out, it is not refused"
     _allow(ec2, gid, LEARNER_CIDR)
     _connect(host, port, user, password).close()
-    ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": LEARNER_CIDR}]}])
+    ec2.revoke_security_group_ingress(
+        GroupId=gid,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": LEARNER_CIDR}]}],
+    )
     with pytest.raises(mysql.connector.Error):
         _connect(host, port, user, password, timeout=1)
 
@@ -161,13 +176,16 @@ def test_not_publicly_accessible_blocks_outside_connections(aws):
     _connect(host, port, user, password).close()
 
 
-@pytest.mark.parametrize("password, message", [
-    ("short7!", "shorter than 8 characters"),
-    ("has/slash-1", "Only printable ASCII characters besides '/', '@', '\"', ' ' may be used."),
-    ("has@at-sign", "Only printable ASCII"),
-    ('has"quote1', "Only printable ASCII"),
-    ("has space 1", "Only printable ASCII"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short7!", "shorter than 8 characters"),
+        ("has/slash-1", "Only printable ASCII characters besides '/', '@', '\"', ' ' may be used."),
+        ("has@at-sign", "Only printable ASCII"),
+        ('has"quote1', "Only printable ASCII"),
+        ("has space 1", "Only printable ASCII"),
+    ],
+)
 def test_invalid_master_password(aws, password, message):
     rds, ec2, _ = aws
     with pytest.raises(ClientError) as err:
@@ -183,8 +201,9 @@ def test_unknown_security_group_and_duplicate_identifier(aws):
     with pytest.raises(ClientError) as err:
         _create(rds, "t-nosg", "sg-0123456789abcdef0")
     assert err.value.response["Error"]["Code"] == "InvalidParameterValue"
-    assert err.value.response["Error"]["Message"] == \
-        "Invalid security group , groupId= sg-0123456789abcdef0, groupName=."
+    assert (
+        err.value.response["Error"]["Message"] == "Invalid security group , groupId= sg-0123456789abcdef0, groupName=."
+    )
     gid = _sg(ec2)
     _create(rds, "t-dup", gid)
     with pytest.raises(ClientError) as dup:
@@ -205,8 +224,9 @@ def test_delete_needs_a_final_snapshot_choice_and_removes_everything(aws):
     gid = _sg(ec2, LEARNER_CIDR)
     _create(rds, "t-del", gid)
     _wait(rds, "t-del")
-    secret_arn = rds.describe_db_instances(DBInstanceIdentifier="t-del")["DBInstances"][0][
-        "MasterUserSecret"]["SecretArn"]
+    secret_arn = rds.describe_db_instances(DBInstanceIdentifier="t-del")["DBInstances"][0]["MasterUserSecret"][
+        "SecretArn"
+    ]
     with pytest.raises(ClientError) as err:
         rds.delete_db_instance(DBInstanceIdentifier="t-del")
     assert err.value.response["Error"]["Code"] == "InvalidParameterCombination"
@@ -269,10 +289,11 @@ def test_parameter_group_applies_after_reboot(aws):
     gid = _sg(ec2, LEARNER_CIDR)
     _create(rds, "t-params", gid)
     _wait(rds, "t-params")
-    rds.create_db_parameter_group(DBParameterGroupName="t-params", DBParameterGroupFamily="mysql8.0",
-                                  Description="t")
-    rds.modify_db_parameter_group(DBParameterGroupName="t-params", Parameters=[
-        {"ParameterName": "max_connections", "ParameterValue": "42", "ApplyMethod": "pending-reboot"}])
+    rds.create_db_parameter_group(DBParameterGroupName="t-params", DBParameterGroupFamily="mysql8.0", Description="t")
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="t-params",
+        Parameters=[{"ParameterName": "max_connections", "ParameterValue": "42", "ApplyMethod": "pending-reboot"}],
+    )
     rds.modify_db_instance(DBInstanceIdentifier="t-params", DBParameterGroupName="t-params", ApplyImmediately=True)
     rds.reboot_db_instance(DBInstanceIdentifier="t-params")
     _wait(rds, "t-params")
@@ -292,8 +313,13 @@ def test_cli_command_as_printed_works_with_an_option_file(aws, tmp_path):
     _wait(rds, "t-cli")
     host, port, user, password = _creds(rds, sm, "t-cli")
     env = dict(os.environ, MYSQL_PWD=password)  # the prompt's answer, without a terminal
-    out = subprocess.run([client, "-h", host, "-P", str(port), "-u", user, "-e", "SELECT 'cli ok'"],
-                         capture_output=True, text=True, env=env, timeout=30)
+    out = subprocess.run(
+        [client, "-h", host, "-P", str(port), "-u", user, "-e", "SELECT 'cli ok'"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     assert "cli ok" in out.stdout, out.stderr
 
 
@@ -306,8 +332,11 @@ def test_reset_leaves_no_server_and_no_data(aws):
     out = subprocess.run([sys.executable, "-m", "localcloud", "reset"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert _mariadb_processes() == []
-    assert not any(Path(f"/proc/{pid}").exists() and
-                   Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z" for pid in pids)
-    assert not (config.state_dir() / "engines" / "rds_mariadb" / "instances").exists() or \
-        not any((config.state_dir() / "engines" / "rds_mariadb" / "instances").iterdir())
-    assert _status()["engines"]["rds_mariadb"] == {}
+    assert not any(
+        Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+        for pid in pids
+    )
+    assert not (config.state_dir() / "engines" / "rds_mariadb" / "instances").exists() or not any(
+        (config.state_dir() / "engines" / "rds_mariadb" / "instances").iterdir()
+    )
+    assert _status()["engines"]["rds_mariadb"]["instances"] == {}

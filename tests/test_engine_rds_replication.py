@@ -1,4 +1,4 @@
-"""RDS read replicas on localcloud: real MariaDB GTID replication behind the RDS API (lab 06).
+"""RDS read replicas on localcloud: real MariaDB GTID replication behind the RDS API (lab 09).
 
 Runs against the session's private localcloud (conftest.py), through boto3 and mysql-connector
 exactly like a notebook.  The "primary dies" scenario kills the primary's server process from
@@ -22,7 +22,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import config
-from localcloud.engines._mariadb import server_binary
+from localcloud.engines.rds.mariadb import server_binary
 
 pytestmark = pytest.mark.skipif(server_binary() is None, reason="no MariaDB server installed")
 
@@ -32,8 +32,11 @@ LEARNER_CIDR = f"{config.LEARNER_IP}/32"
 
 @pytest.fixture(scope="module")
 def aws():
-    session = boto3.session.Session(aws_access_key_id=config.FAKE_ACCESS_KEY,
-                                    aws_secret_access_key=config.FAKE_SECRET_KEY, region_name=config.REGION)
+    session = boto3.session.Session(
+        aws_access_key_id=config.FAKE_ACCESS_KEY,
+        aws_secret_access_key=config.FAKE_SECRET_KEY,
+        region_name=config.REGION,
+    )
     return tuple(session.client(s, endpoint_url=config.endpoint()) for s in ("rds", "ec2"))
 
 
@@ -41,14 +44,17 @@ def aws():
 def sg(aws):
     _, ec2 = aws
     gid = ec2.create_security_group(GroupName=f"t-{uuid.uuid4().hex[:8]}", Description="test")["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": LEARNER_CIDR}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=gid,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": LEARNER_CIDR}]}],
+    )
     return gid
 
 
 def _status() -> dict:
-    out = subprocess.run([sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -61,9 +67,17 @@ def _describe(rds, ident) -> dict:
 
 
 def _primary(rds, sg, ident, **kw):
-    args = dict(DBInstanceIdentifier=ident, Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
-                MasterUsername="admin", MasterUserPassword=PASSWORD, VpcSecurityGroupIds=[sg],
-                PubliclyAccessible=True, BackupRetentionPeriod=1)
+    args = dict(
+        DBInstanceIdentifier=ident,
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword=PASSWORD,
+        VpcSecurityGroupIds=[sg],
+        PubliclyAccessible=True,
+        BackupRetentionPeriod=1,
+    )
     args.update(kw)
     rds.create_db_instance(**args)
     _wait(rds, ident)
@@ -71,8 +85,14 @@ def _primary(rds, sg, ident, **kw):
 
 def _connect(rds, ident, timeout=3):
     ep = _describe(rds, ident)["Endpoint"]
-    return mysql.connector.connect(host=ep["Address"], port=ep["Port"], user="admin", password=PASSWORD,
-                                   connection_timeout=timeout, autocommit=True)
+    return mysql.connector.connect(
+        host=ep["Address"],
+        port=ep["Port"],
+        user="admin",
+        password=PASSWORD,
+        connection_timeout=timeout,
+        autocommit=True,
+    )
 
 
 def _sql(rds, ident, *statements):
@@ -87,6 +107,14 @@ def _sql(rds, ident, *statements):
 
 def _ids(rds, ident) -> list[int]:
     return [r[0] for r in _sql(rds, ident, "SELECT id FROM shop.orders ORDER BY id")]
+
+
+def _replica_threads(rds, ident) -> tuple[str, str] | None:
+    """(Slave_IO_Running, Slave_SQL_Running) of a replica; None when it replicates from nowhere."""
+    with _connect(rds, ident) as conn, conn.cursor(dictionary=True) as cur:
+        cur.execute("SHOW REPLICA STATUS")
+        row = cur.fetchone()
+    return (row["Slave_IO_Running"], row["Slave_SQL_Running"]) if row else None
 
 
 def _eventually(check, timeout=15.0) -> bool:
@@ -119,10 +147,16 @@ def _delete(rds, *idents):
 
 def _new_pair(rds, sg, name, **replica_kw):
     _primary(rds, sg, name)
-    _sql(rds, name, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, note VARCHAR(40))",
-         "INSERT INTO shop.orders VALUES (1, 'before the replica')")
-    rds.create_db_instance_read_replica(DBInstanceIdentifier=f"{name}-r1", SourceDBInstanceIdentifier=name,
-                                        **replica_kw)
+    _sql(
+        rds,
+        name,
+        "CREATE DATABASE shop",
+        "CREATE TABLE shop.orders (id INT PRIMARY KEY, note VARCHAR(40))",
+        "INSERT INTO shop.orders VALUES (1, 'before the replica')",
+    )
+    rds.create_db_instance_read_replica(
+        DBInstanceIdentifier=f"{name}-r1", SourceDBInstanceIdentifier=name, **replica_kw
+    )
     _wait(rds, f"{name}-r1")
 
 
@@ -130,12 +164,22 @@ def test_replica_needs_backups_and_a_password_rds_does_not_manage(aws, sg):
     rds, _ = aws
     _primary(rds, sg, "t-nobackup", BackupRetentionPeriod=0)
     with pytest.raises(ClientError) as err:
-        rds.create_db_instance_read_replica(DBInstanceIdentifier="t-nobackup-r", SourceDBInstanceIdentifier="t-nobackup")
+        rds.create_db_instance_read_replica(
+            DBInstanceIdentifier="t-nobackup-r", SourceDBInstanceIdentifier="t-nobackup"
+        )
     assert err.value.response["Error"]["Code"] == "InvalidDBInstanceState"
     assert "Automated backups are not enabled" in err.value.response["Error"]["Message"]
-    args = dict(DBInstanceIdentifier="t-managed", Engine="mysql", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
-                MasterUsername="admin", ManageMasterUserPassword=True, VpcSecurityGroupIds=[sg],
-                PubliclyAccessible=True, BackupRetentionPeriod=1)
+    args = dict(
+        DBInstanceIdentifier="t-managed",
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        ManageMasterUserPassword=True,
+        VpcSecurityGroupIds=[sg],
+        PubliclyAccessible=True,
+        BackupRetentionPeriod=1,
+    )
     rds.create_db_instance(**args)
     _wait(rds, "t-managed")
     with pytest.raises(ClientError) as err:
@@ -151,10 +195,16 @@ def test_replica_needs_backups_and_a_password_rds_does_not_manage(aws, sg):
 def test_replica_api_fields_data_and_read_only(aws, sg):
     rds, _ = aws
     _primary(rds, sg, "t-src")
-    _sql(rds, "t-src", "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY, note VARCHAR(40))",
-         "INSERT INTO shop.orders VALUES (1, 'before the replica')")
-    new = rds.create_db_instance_read_replica(DBInstanceIdentifier="t-src-r1", SourceDBInstanceIdentifier="t-src",
-                                              Tags=[{"Key": "Lab", "Value": "06"}])["DBInstance"]
+    _sql(
+        rds,
+        "t-src",
+        "CREATE DATABASE shop",
+        "CREATE TABLE shop.orders (id INT PRIMARY KEY, note VARCHAR(40))",
+        "INSERT INTO shop.orders VALUES (1, 'before the replica')",
+    )
+    new = rds.create_db_instance_read_replica(
+        DBInstanceIdentifier="t-src-r1", SourceDBInstanceIdentifier="t-src", Tags=[{"Key": "Lab", "Value": "09"}]
+    )["DBInstance"]
     assert new["DBInstanceStatus"] == "creating" and "Endpoint" not in new
     assert new["ReadReplicaSourceDBInstanceIdentifier"] == "t-src"
     assert new["BackupRetentionPeriod"] == 0  # RDS creates replicas with backups disabled
@@ -201,9 +251,11 @@ def test_pause_reboot_and_promotion(aws, sg):
     rds, _ = aws
     _new_pair(rds, sg, "t-pro")
     _sql(rds, "t-pro-r1", "CALL mysql.rds_stop_replication()")
+    # Paused for real (neither the I/O nor the SQL thread runs): a row written now cannot
+    # arrive, so its absence below is a fact, not a race against replication.
+    assert _replica_threads(rds, "t-pro-r1") == ("No", "No")
     _sql(rds, "t-pro", "INSERT INTO shop.orders VALUES (2, 'while paused')")
-    time.sleep(0.5)
-    assert _ids(rds, "t-pro-r1") == [1]
+    assert _ids(rds, "t-pro") == [1, 2] and _ids(rds, "t-pro-r1") == [1]
     _sql(rds, "t-pro-r1", "CALL mysql.rds_start_replication()")
     assert _eventually(lambda: _ids(rds, "t-pro-r1") == [1, 2])
 
@@ -220,9 +272,11 @@ def test_pause_reboot_and_promotion(aws, sg):
     assert _describe(rds, "t-pro").get("ReadReplicaDBInstanceIdentifiers") == []
     assert _sql(rds, "t-pro-r1", "SHOW REPLICA STATUS") == []
     _sql(rds, "t-pro-r1", "INSERT INTO shop.orders VALUES (10, 'written on the new primary')")
+    # No replication channel left on the promoted instance: nothing written on the old primary
+    # can arrive any more (checked, not waited for).
+    assert _replica_threads(rds, "t-pro-r1") is None
     _sql(rds, "t-pro", "INSERT INTO shop.orders VALUES (4, 'old primary, after promotion')")
-    time.sleep(0.5)
-    assert _ids(rds, "t-pro-r1") == [1, 2, 3, 10]  # nothing arrives from the old primary any more
+    assert _ids(rds, "t-pro-r1") == [1, 2, 3, 10]
     # the promoted instance is an ordinary one now: it can be stopped
     _delete(rds, "t-pro")
     rds.stop_db_instance(DBInstanceIdentifier="t-pro-r1")
@@ -237,10 +291,17 @@ def test_primary_crash_async_loses_acknowledged_writes_semisync_does_not(aws, sg
         DBParameterGroupName=_describe(rds, "t-ha")["DBParameterGroups"][0]["DBParameterGroupName"]
     )["DBParameterGroups"][0]["DBParameterGroupFamily"]
     rds.create_db_parameter_group(DBParameterGroupName="t-semisync", DBParameterGroupFamily=family, Description="t")
-    rds.modify_db_parameter_group(DBParameterGroupName="t-semisync", Parameters=[
-        {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}
-        for name, value in (("rpl_semi_sync_master_enabled", "1"), ("rpl_semi_sync_slave_enabled", "1"),
-                            ("rpl_semi_sync_master_timeout", "30000"))])
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="t-semisync",
+        Parameters=[
+            {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}
+            for name, value in (
+                ("rpl_semi_sync_master_enabled", "1"),
+                ("rpl_semi_sync_slave_enabled", "1"),
+                ("rpl_semi_sync_master_timeout", "30000"),
+            )
+        ],
+    )
     for ident in ("t-ha-semi", "t-ha-async"):
         rds.create_db_instance_read_replica(DBInstanceIdentifier=ident, SourceDBInstanceIdentifier="t-ha")
     for ident in ("t-ha-semi", "t-ha-async"):
@@ -279,16 +340,29 @@ def test_semisync_falls_back_to_async_when_no_replica_answers(aws, sg):
         DBParameterGroupName=_describe(rds, "t-fb")["DBParameterGroups"][0]["DBParameterGroupName"]
     )["DBParameterGroups"][0]["DBParameterGroupFamily"]
     rds.create_db_parameter_group(DBParameterGroupName="t-fb", DBParameterGroupFamily=family, Description="t")
-    rds.modify_db_parameter_group(DBParameterGroupName="t-fb", Parameters=[
-        {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}
-        for name, value in (("rpl_semi_sync_master_enabled", "1"), ("rpl_semi_sync_slave_enabled", "1"),
-                            ("rpl_semi_sync_master_timeout", "700"))])
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="t-fb",
+        Parameters=[
+            {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}
+            for name, value in (
+                ("rpl_semi_sync_master_enabled", "1"),
+                ("rpl_semi_sync_slave_enabled", "1"),
+                ("rpl_semi_sync_master_timeout", "700"),
+            )
+        ],
+    )
     for ident in ("t-fb", "t-fb-r1"):
         rds.modify_db_instance(DBInstanceIdentifier=ident, DBParameterGroupName="t-fb", ApplyImmediately=True)
         rds.reboot_db_instance(DBInstanceIdentifier=ident)
         _wait(rds, ident)
-    assert _eventually(lambda: dict(_sql(rds, "t-fb", "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"))
-                       ["Rpl_semi_sync_master_clients"] == "1")
+    assert _eventually(
+        lambda: (
+            dict(_sql(rds, "t-fb", "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"))[
+                "Rpl_semi_sync_master_clients"
+            ]
+            == "1"
+        )
+    )
     _sql(rds, "t-fb-r1", "CALL mysql.rds_stop_replication()")
     t0 = time.monotonic()
     _sql(rds, "t-fb", "INSERT INTO shop.orders VALUES (2, 'nobody acknowledged')")
@@ -311,8 +385,10 @@ def test_deleting_the_source_promotes_its_replica_and_teardown_leaves_nothing(aw
     _sql(rds, "t-del-r1", "INSERT INTO shop.orders VALUES (2, 'standalone now')")
     _delete(rds, "t-del-r1")
     assert not _pids("t-del") and not _pids("t-del-r1")
-    assert not any(Path(f"/proc/{pid}").exists() and
-                   Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z" for pid in pids)
+    assert not any(
+        Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+        for pid in pids
+    )
     assert not _instance_dir("t-del").exists() and not _instance_dir("t-del-r1").exists()
 
 

@@ -6,13 +6,22 @@ import boto3
 import pytest
 
 from helpers import lab
+from localcloud import config
 
 SERVICES = {  # a harmless read call per service the labs use
-    "sts": ("get_caller_identity", {}), "ec2": ("describe_vpcs", {}), "s3": ("list_buckets", {}),
-    "rds": ("describe_db_instances", {}), "athena": ("list_work_groups", {}),
-    "glue": ("get_databases", {}), "lambda": ("list_functions", {}), "sns": ("list_topics", {}),
-    "sqs": ("list_queues", {}), "logs": ("describe_log_groups", {}), "iam": ("list_roles", {}),
-    "secretsmanager": ("list_secrets", {}), "budgets": ("describe_budgets", {"AccountId": "123456789012"}),
+    "sts": ("get_caller_identity", {}),
+    "ec2": ("describe_vpcs", {}),
+    "s3": ("list_buckets", {}),
+    "rds": ("describe_db_instances", {}),
+    "athena": ("list_work_groups", {}),
+    "glue": ("get_databases", {}),
+    "lambda": ("list_functions", {}),
+    "sns": ("list_topics", {}),
+    "sqs": ("list_queues", {}),
+    "logs": ("describe_log_groups", {}),
+    "iam": ("list_roles", {}),
+    "secretsmanager": ("list_secrets", {}),
+    "budgets": ("describe_budgets", {"AccountId": "123456789012"}),
 }
 
 
@@ -43,7 +52,10 @@ def test_every_lab_service_answers_from_loopback(loopback_only, monkeypatch):
         getattr(client, op)(**kwargs)
 
 
-def test_credentials_are_the_fake_ones():
+def test_credentials_are_the_install_ones(monkeypatch):
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "a-real-session-token")  # must be dropped
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.amazonaws.com")  # must be dropped
     lab.start("00")
     creds = boto3.session.Session().get_credentials()
-    assert creds.access_key == "testing" and creds.token is None
+    assert creds.access_key == config.install_credentials(create=False).access_key_id and creds.token is None
+    assert boto3.client("s3").meta.endpoint_url == lab.current().endpoint

@@ -2,8 +2,6 @@
 
 import importlib.util
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +36,11 @@ def test_solution_cells_become_their_task_plus_a_placeholder(exercises):
 
 def _lab(path: Path, solution_source: str) -> None:
     nb = nbformat.v4.new_notebook()
-    cells = [nbformat.v4.new_markdown_cell("# 07 · A lab"), nbformat.v4.new_code_cell("x = 1"),
-             nbformat.v4.new_code_cell(solution_source)]
+    cells = [
+        nbformat.v4.new_markdown_cell("# 07 · A lab"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell(solution_source),
+    ]
     for i, c in enumerate(cells):
         c.id = f"nb07-{i:02d}"
     cells[1].outputs = [nbformat.v4.new_output("stream", text="out\n")]
@@ -85,7 +86,9 @@ def test_a_solution_cell_without_its_task_is_an_error(exercises, tmp_path, monke
     (tmp_path / "notebooks").mkdir()
     _lab(tmp_path / "notebooks" / "07_lab.ipynb", "y = 2")
     assert exercises.main(["--check"]) == 2
-    assert "notebooks/07_lab.ipynb cell nb07-02: a solution cell must start with comment lines" in capsys.readouterr().err
+    assert (
+        "notebooks/07_lab.ipynb cell nb07-02: a solution cell must start with comment lines" in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "exercises").glob("*_exercise.ipynb")), ids=lambda p: p.name)

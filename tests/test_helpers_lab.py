@@ -105,13 +105,11 @@ def test_require_creates_once_then_reports_it_exists(local, capsys, monkeypatch)
         s3.create_bucket(Bucket="req-test")
         return True
 
-    monkeypatch.setitem(lab.REQUIREMENTS, "req-test",
-                        lab.Requirement("req-test", "04", "a test bucket", ensure_bucket))
+    monkeypatch.setitem(lab.REQUIREMENTS, "req-test", lab.Requirement("req-test", "04", "a test bucket", ensure_bucket))
     lab.require("req-test")
     lab.require("req-test")
     out = capsys.readouterr().out.splitlines()
-    assert out == ["✓ a test bucket: created now (lab 04 shows how it is made)",
-                   "✓ a test bucket: already there"]
+    assert out == ["✓ a test bucket: created now (lab 04 shows how it is made)", "✓ a test bucket: already there"]
     s3.delete_bucket(Bucket="req-test")
 
 
@@ -127,10 +125,18 @@ def _make_lab_resources(lab_id: str):
     lab.start(lab_id)
     ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     ec2.create_key_pair(KeyName=f"key-{lab_id}", TagSpecifications=[lab.tag_spec("key-pair")])
-    sg = ec2.create_security_group(GroupName=f"sg-{lab_id}", Description="test",
-                                   TagSpecifications=[lab.tag_spec("security-group")])["GroupId"]
-    ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, KeyName=f"key-{lab_id}",
-                      SecurityGroupIds=[sg], TagSpecifications=[lab.tag_spec("instance", Name=f"web-{lab_id}")])
+    sg = ec2.create_security_group(
+        GroupName=f"sg-{lab_id}", Description="test", TagSpecifications=[lab.tag_spec("security-group")]
+    )["GroupId"]
+    ec2.run_instances(
+        ImageId=ami,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        KeyName=f"key-{lab_id}",
+        SecurityGroupIds=[sg],
+        TagSpecifications=[lab.tag_spec("instance", Name=f"web-{lab_id}")],
+    )
     bucket = f"bucket-lab-{lab_id}"
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
@@ -202,3 +208,17 @@ def test_a_kind_that_cannot_be_listed_does_not_hide_the_others(fresh_localcloud,
     assert list(inv[inv["kind"] == "thing"]["state"]) == ["not checked: AccessDenied"]
     assert lab.teardown() == []
     assert "could not check things (not checked: AccessDenied)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", ["4", 3, None, "004", "ab", "4 ", 4.0, "NN"])
+def test_start_refuses_what_is_not_a_two_digit_lab_id(bad):
+    with pytest.raises(lab.LabError, match=r'lab.start\("04"\)') as err:
+        lab.start(bad)
+    assert repr(bad) in str(err.value)
+
+
+def test_start_refuses_a_lab_that_does_not_exist():
+    with pytest.raises(lab.LabError, match="There is no lab 42"):
+        lab.start("42")
+    assert lab.check_lab_id("04") == "04" and lab.check_lab_id("99") == "99"
+    assert lab.check_lab_id("85") == "85"  # free for experiments (and the tests)

@@ -58,17 +58,40 @@ class Clock:
         return self.now
 
 
-@pytest.mark.parametrize("sql", ["SELECT 1", "select * from orders where id = %s", "  (SELECT 1) UNION (SELECT 2)",
-                                 "WITH a AS (SELECT 1) SELECT * FROM a", "SHOW REPLICA STATUS",
-                                 "SHOW GLOBAL STATUS LIKE 'Rpl%'", "DESCRIBE orders", "EXPLAIN SELECT 1"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1",
+        "select * from orders where id = %s",
+        "  (SELECT 1) UNION (SELECT 2)",
+        "WITH a AS (SELECT 1) SELECT * FROM a",
+        "SHOW REPLICA STATUS",
+        "SHOW GLOBAL STATUS LIKE 'Rpl%'",
+        "DESCRIBE orders",
+        "EXPLAIN SELECT 1",
+    ],
+)
 def test_reads(sql):
     assert is_read(sql)
 
 
-@pytest.mark.parametrize("sql", ["INSERT INTO t VALUES (1)", "update t set x = 1", "DELETE FROM t",
-                                 "CREATE TABLE t (x INT)", "CALL mysql.rds_stop_replication()", "SET @a = 1",
-                                 "BEGIN", "SELECT * FROM t FOR UPDATE", "SELECT * FROM t LOCK IN SHARE MODE",
-                                 "SELECT 1 INTO @x", "SELEC typo", ""])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO t VALUES (1)",
+        "update t set x = 1",
+        "DELETE FROM t",
+        "CREATE TABLE t (x INT)",
+        "CALL mysql.rds_stop_replication()",
+        "SET @a = 1",
+        "BEGIN",
+        "SELECT * FROM t FOR UPDATE",
+        "SELECT * FROM t LOCK IN SHARE MODE",
+        "SELECT 1 INTO @x",
+        "SELEC typo",
+        "",
+    ],
+)
 def test_writes_locking_reads_and_unknowns_go_to_the_primary(sql):
     assert not is_read(sql)
 

@@ -7,9 +7,20 @@ from botocore.exceptions import WaiterError
 from helpers import lab, show
 from helpers.wait import WaitTimeout, wait_for
 
-RESP = {"Reservations": [{"Instances": [{"InstanceId": "i-1", "State": {"Name": "running"},
-                                          "Tags": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]}]}],
-        "ResponseMetadata": {"RequestId": "abc", "HTTPHeaders": {}}}
+RESP = {
+    "Reservations": [
+        {
+            "Instances": [
+                {
+                    "InstanceId": "i-1",
+                    "State": {"Name": "running"},
+                    "Tags": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}],
+                }
+            ]
+        }
+    ],
+    "ResponseMetadata": {"RequestId": "abc", "HTTPHeaders": {}},
+}
 
 
 def test_get_pick_table_strip_tags(capsys):
@@ -39,7 +50,7 @@ def test_wait_for_success(started, capsys):
 
 
 def test_wait_for_is_bounded(started, monkeypatch):
-    monkeypatch.setattr(lab, "poll_policy", lambda delay, attempts: (0.01, 3))
+    monkeypatch.setattr(lab, "poll_policy", lambda delay, attempts, local_seconds=60.0: (0.01, 3))
     with pytest.raises(WaitTimeout, match="after 3 checks"):
         wait_for(boto3.client("s3"), "bucket_exists", "a bucket that never comes", Bucket="never-there")
 
@@ -56,3 +67,5 @@ def test_wait_for_stops_at_a_failure_state(started):
 def test_poll_policy_is_quick_locally(started):
     delay, attempts = lab.poll_policy(30, 60)
     assert delay <= 0.5 and delay * attempts <= 120
+    delay, attempts = lab.poll_policy(10, 90, local_seconds=300)  # a wait known to be longer here
+    assert delay <= 0.5 and 290 <= delay * attempts <= 310

@@ -1,4 +1,4 @@
-"""The lab 05 handler (lambdas/athena_summary/handler.py) on its own: botocore Stubber, fake context.
+"""The lab 07 handler (lambdas/athena_summary/handler.py) on its own: botocore Stubber, fake context.
 
 No localcloud and no network: every Athena and SNS call is answered by a Stubber, which
 also checks the exact parameters the handler sends.
@@ -16,9 +16,12 @@ from botocore.stub import ANY, Stubber
 
 ROOT = Path(__file__).resolve().parent.parent
 QID = "11111111-2222-3333-4444-555555555555"
-TOPIC = "arn:aws:sns:us-east-1:123456789012:lab05-sales-summary"
-ENV = {"ATHENA_DATABASE": "sales_db", "ATHENA_OUTPUT": "s3://sales-data-analysis-x/output_from_lambda/",
-       "SNS_TOPIC_ARN": TOPIC}
+TOPIC = "arn:aws:sns:us-east-1:123456789012:lab07-sales-summary"
+ENV = {
+    "ATHENA_DATABASE": "sales_db",
+    "ATHENA_OUTPUT": "s3://sales-data-analysis-x/output_from_lambda/",
+    "SNS_TOPIC_ARN": TOPIC,
+}
 
 
 def _load(name: str):
@@ -34,7 +37,7 @@ handler = _load("athena_summary")
 class FakeContext:
     """What the tests need of Lambda's context: a clock that runs down as the handler sleeps."""
 
-    function_name = "lab05-athena-summary"
+    function_name = "lab07-athena-summary"
     aws_request_id = "req-1"
     memory_limit_in_mb = "256"
 
@@ -64,27 +67,45 @@ def _execution(state: str, reason: str | None = None, scanned: int = 1234) -> di
     status = {"State": state}
     if reason:
         status["StateChangeReason"] = reason
-    return {"QueryExecution": {"QueryExecutionId": QID, "Status": status,
-                               "Statistics": {"DataScannedInBytes": scanned}}}
+    return {
+        "QueryExecution": {"QueryExecutionId": QID, "Status": status, "Statistics": {"DataScannedInBytes": scanned}}
+    }
 
 
 def _results() -> dict:
     def row(*vals):
         return {"Data": [{"VarCharValue": v} for v in vals]}
 
-    return {"ResultSet": {"Rows": [row("year_id", "total_orders"), row("2003", "1000"), row("2004", "1345")],
-                          "ResultSetMetadata": {"ColumnInfo": [
-                              {"Name": "year_id", "Type": "integer"}, {"Name": "total_orders", "Type": "bigint"}]}}}
+    return {
+        "ResultSet": {
+            "Rows": [row("year_id", "total_orders"), row("2003", "1000"), row("2004", "1345")],
+            "ResultSetMetadata": {
+                "ColumnInfo": [{"Name": "year_id", "Type": "integer"}, {"Name": "total_orders", "Type": "bigint"}]
+            },
+        }
+    }
 
 
 def _start_expected(cfg):
-    return {"QueryString": cfg["query"], "QueryExecutionContext": {"Database": "sales_db"},
-            "ResultConfiguration": {"OutputLocation": ENV["ATHENA_OUTPUT"]}}
+    return {
+        "QueryString": cfg["query"],
+        "QueryExecutionContext": {"Database": "sales_db"},
+        "ResultConfiguration": {"OutputLocation": ENV["ATHENA_OUTPUT"]},
+    }
 
 
-S3_EVENT = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                         "s3": {"bucket": {"name": "sales-data-analysis-x"},
-                                "object": {"key": "input/new+orders%282%29.csv", "size": 10}}}]}
+S3_EVENT = {
+    "Records": [
+        {
+            "eventSource": "aws:s3",
+            "eventName": "ObjectCreated:Put",
+            "s3": {
+                "bucket": {"name": "sales-data-analysis-x"},
+                "object": {"key": "input/new+orders%282%29.csv", "size": 10},
+            },
+        }
+    ]
+}
 
 
 def test_success_polls_with_backoff_publishes_and_returns_json(clients):
@@ -95,15 +116,13 @@ def test_success_polls_with_backoff_publishes_and_returns_json(clients):
         a.add_response("get_query_execution", _execution(state), {"QueryExecutionId": QID})
     a.add_response("get_query_execution", _execution("SUCCEEDED"), {"QueryExecutionId": QID})
     a.add_response("get_query_results", _results(), {"QueryExecutionId": QID})
-    s.add_response("publish", {"MessageId": "m-1"},
-                   {"TopicArn": TOPIC, "Subject": "Sales summary", "Message": ANY})
+    s.add_response("publish", {"MessageId": "m-1"}, {"TopicArn": TOPIC, "Subject": "Sales summary", "Message": ANY})
     ctx = FakeContext()
 
     out = handler.handle(S3_EVENT, ctx, athena, sns, cfg, sleep=ctx.sleep)
 
     assert ctx.slept == [0.2, 0.4, 0.8]  # grows, never a flat 5 s
-    assert out["rows"] == [{"year_id": "2003", "total_orders": "1000"},
-                           {"year_id": "2004", "total_orders": "1345"}]
+    assert out["rows"] == [{"year_id": "2003", "total_orders": "1000"}, {"year_id": "2004", "total_orders": "1345"}]
     assert out["triggered_by"] == ["s3://sales-data-analysis-x/input/new orders(2).csv"]
     assert "triggered by s3://sales-data-analysis-x/input/new orders(2).csv" in out["summary"]
     assert "year_id=2004, total_orders=1345" in out["summary"]
@@ -130,8 +149,11 @@ def test_failed_query_raises_with_the_reason(clients, state):
     athena, sns, a, s = clients
     cfg = handler.load_config(ENV)
     a.add_response("start_query_execution", {"QueryExecutionId": QID}, _start_expected(cfg))
-    a.add_response("get_query_execution", _execution(state, "TABLE_NOT_FOUND: line 1:15: Table 'x' does not exist"),
-                   {"QueryExecutionId": QID})
+    a.add_response(
+        "get_query_execution",
+        _execution(state, "TABLE_NOT_FOUND: line 1:15: Table 'x' does not exist"),
+        {"QueryExecutionId": QID},
+    )
     with pytest.raises(handler.QueryFailed, match=f"{QID} {state}: TABLE_NOT_FOUND"):
         handler.handle({}, FakeContext(), athena, sns, cfg, sleep=lambda s: None)
 
@@ -151,16 +173,18 @@ def test_stops_and_cancels_before_the_lambda_timeout(clients):
 
 def test_workgroup_is_passed_when_set(clients):
     athena, sns, a, s = clients
-    cfg = handler.load_config({**ENV, "ATHENA_WORKGROUP": "lab05", "QUERY": "SELECT 1"})
-    a.add_response("start_query_execution", {"QueryExecutionId": QID},
-                   {**_start_expected(cfg), "WorkGroup": "lab05"})
+    cfg = handler.load_config({**ENV, "ATHENA_WORKGROUP": "lab07", "QUERY": "SELECT 1"})
+    a.add_response("start_query_execution", {"QueryExecutionId": QID}, {**_start_expected(cfg), "WorkGroup": "lab07"})
     assert handler.start_query(athena, cfg) == QID
 
 
-@pytest.mark.parametrize("env, message", [
-    ({}, "ATHENA_DATABASE, ATHENA_OUTPUT"),
-    ({"ATHENA_DATABASE": "sales_db", "ATHENA_OUTPUT": "bucket/out"}, "must be an s3:// location"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({}, "ATHENA_DATABASE, ATHENA_OUTPUT"),
+        ({"ATHENA_DATABASE": "sales_db", "ATHENA_OUTPUT": "bucket/out"}, "must be an s3:// location"),
+    ],
+)
 def test_configuration_errors_are_clear(env, message):
     with pytest.raises(handler.ConfigurationError, match=message):
         handler.load_config(env)
@@ -168,8 +192,13 @@ def test_configuration_errors_are_clear(env, message):
 
 def test_config_defaults():
     cfg = handler.load_config({"ATHENA_DATABASE": "sales_db", "ATHENA_OUTPUT": "s3://b/out"})
-    assert cfg == {"database": "sales_db", "output": "s3://b/out/", "workgroup": None, "topic_arn": None,
-                   "query": handler.DEFAULT_QUERY}
+    assert cfg == {
+        "database": "sales_db",
+        "output": "s3://b/out/",
+        "workgroup": None,
+        "topic_arn": None,
+        "query": handler.DEFAULT_QUERY,
+    }
 
 
 def test_lambda_handler_reads_the_environment(monkeypatch):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,17 +27,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from localcloud import config
+from localcloud.testing import free_port, isolated_env
+
 REPO = Path(__file__).resolve().parents[1]
 AWS_CLI = Path(sys.executable).parent / "aws"
 CMD_TIMEOUT = 60  # seconds; any single CLI command taking longer is a failure
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _port_free(port: int) -> bool:
@@ -46,13 +46,6 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def _isolated_env(lab_dir: Path, port: int | str) -> dict[str, str]:
-    """os.environ without any AWS_* setting, pointed at a private LAB_DIR and port."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(LAB_DIR=str(lab_dir), LOCALCLOUD_PORT=str(port))
-    return env
 
 
 def _pid_alive(pid: int) -> bool:
@@ -93,26 +86,32 @@ def _procs_using(lab_dir: Path) -> list[int]:
     return found
 
 
-def _client(service: str, endpoint: str):
+def _client(service: str, endpoint: str, state_dir: Path):
+    creds = config.install_credentials(state_dir)  # this localcloud's own key (made at its first start)
     return boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30))
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
+    )
 
 
 @dataclass
 class LC:
     """One isolated localcloud: its LAB_DIR, port and the environment to run the CLI with."""
+
     lab_dir: Path
     port: int
     env: dict
 
     @classmethod
-    def new(cls, base: Path) -> "LC":
+    def new(cls, base: Path) -> LC:
         lab_dir = base / "lab"
         lab_dir.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
-        return cls(lab_dir, port, _isolated_env(lab_dir, port))
+        port = free_port()
+        return cls(lab_dir, port, isolated_env(lab_dir, port))
 
     @property
     def endpoint(self) -> str:
@@ -127,8 +126,14 @@ class LC:
         return self.state_dir / "daemon.json"
 
     def run(self, *args: str, timeout: float = CMD_TIMEOUT) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "localcloud", *args], capture_output=True, text=True,
-                              env=self.env, cwd=REPO, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "localcloud", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=REPO,
+            timeout=timeout,
+        )
 
     def start(self) -> dict:
         res = self.run("start", "--json")
@@ -140,7 +145,7 @@ class LC:
         return json.loads(res.stdout) if res.returncode == 0 else None
 
     def client(self, service: str):
-        return _client(service, self.endpoint)
+        return _client(service, self.endpoint, self.state_dir)
 
     def cleanup(self) -> None:
         """Stop the daemon whatever state it is in; kill anything that survived (and report it)."""
@@ -194,6 +199,7 @@ def _create_sg(inst: LC, name: str = "web") -> str:
 
 # --------------------------------------------------------------------------- start / status / env
 
+
 def test_start_and_status_json(lc):
     first = lc.status_at_start
     assert first["endpoint"] == lc.endpoint
@@ -228,12 +234,21 @@ def test_start_again_is_idempotent(lc):
 
 
 def test_env_prints_exports_and_unsets(lc):
-    res = lc.run("env")
+    res = subprocess.run(
+        [sys.executable, "-m", "localcloud", "env"],
+        capture_output=True,
+        text=True,
+        env=dict(lc.env, AWS_ENDPOINT_URL_S3="https://s3.amazonaws.com"),
+        timeout=CMD_TIMEOUT,
+    )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
+    creds = config.install_credentials(lc.state_dir, create=False)
+    assert re.fullmatch(r"AKIA[A-Z2-7]{16}", creds.access_key_id)
     assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{lc.port}" in lines
-    assert "export AWS_ACCESS_KEY_ID=testing" in lines
-    assert "export AWS_SECRET_ACCESS_KEY=testing" in lines
+    assert f"export AWS_ACCESS_KEY_ID={creds.access_key_id}" in lines
+    assert f"export AWS_SECRET_ACCESS_KEY={shlex.quote(creds.secret_access_key)}" in lines
+    assert "export AWS_EC2_METADATA_DISABLED=true" in lines
     assert "export AWS_DEFAULT_REGION=us-east-1" in lines
     assert f"export AWS_CONFIG_FILE={lc.state_dir / 'aws_config'}" in lines
     assert f"export AWS_SHARED_CREDENTIALS_FILE={lc.state_dir / 'aws_credentials'}" in lines
@@ -241,15 +256,20 @@ def test_env_prints_exports_and_unsets(lc):
     assert len(unset) == 1
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         assert var in unset[0].split()
+    assert "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" in unset[0].split()
+    assert "AWS_ENDPOINT_URL_S3" in unset[0].split()  # a service endpoint set in this shell goes too
 
 
 def test_eval_env_then_aws_cli(lc):
     # A learner's shell with a real-looking profile and another endpoint: `env` must override both.
-    env = dict(lc.env, AWS_PROFILE="learner-sso-profile-that-does-not-exist",
-               AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_SESSION_TOKEN="stale")
+    env = dict(
+        lc.env,
+        AWS_PROFILE="learner-sso-profile-that-does-not-exist",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        AWS_SESSION_TOKEN="stale",
+    )
     script = f'eval "$({sys.executable} -m localcloud env)" && {AWS_CLI} sts get-caller-identity --output json'
-    res = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, cwd=REPO,
-                         timeout=CMD_TIMEOUT)
+    res = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, cwd=REPO, timeout=CMD_TIMEOUT)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["Account"] == "123456789012"
 
@@ -259,11 +279,15 @@ def test_client_files_use_path_style(lc):
     assert re.search(r"^\s*addressing_style\s*=\s*path\s*$", cfg, re.M), cfg
     assert re.search(r"^region\s*=\s*us-east-1$", cfg, re.M)
     creds = (lc.state_dir / "aws_credentials").read_text()
-    assert "aws_access_key_id = testing" in creds
+    key = config.install_credentials(lc.state_dir, create=False)
+    assert f"aws_access_key_id = {key.access_key_id}" in creds
+    for name in ("aws_config", "aws_credentials", "credentials.json", "client_env.json", "daemon.log"):
+        assert (lc.state_dir / name).stat().st_mode & 0o777 == 0o600, name  # the learner's alone
     assert lc.status()["client_env"]["AWS_CONFIG_FILE"] == str(lc.state_dir / "aws_config")
 
 
 # --------------------------------------------------------------------------- realism and engines
+
 
 @pytest.fixture(scope="module")
 def amazon_ami(lc) -> str:
@@ -272,11 +296,14 @@ def amazon_ami(lc) -> str:
     return images[0]["ImageId"]
 
 
-@pytest.mark.parametrize("case, code", [
-    ("instance_type", "InvalidInstanceType.NotFound"),
-    ("image", "InvalidAMIID.NotFound"),
-    ("key_pair", "InvalidKeyPair.NotFound"),
-])
+@pytest.mark.parametrize(
+    "case, code",
+    [
+        ("instance_type", "InvalidInstanceType.NotFound"),
+        ("image", "InvalidAMIID.NotFound"),
+        ("key_pair", "InvalidKeyPair.NotFound"),
+    ],
+)
 def test_realism_switches(lc, amazon_ami, case, code):
     ec2 = lc.client("ec2")
     kwargs = dict(ImageId=amazon_ami, InstanceType="t2.micro", MinCount=1, MaxCount=1)
@@ -313,6 +340,7 @@ def test_requestlog_counts_by_operation(lc):
 
 # --------------------------------------------------------------------------- seeded ids
 
+
 def test_reset_gives_same_ids_as_fresh_daemons(lc, tmp_path):
     # moto draws every response's request id from the same seeded generator, so ids repeat
     # only for the same sequence of calls: right after each reset the first call is the create.
@@ -333,9 +361,17 @@ def test_reset_gives_same_ids_as_fresh_daemons(lc, tmp_path):
     # Two brand-new daemons, each with a fresh LAB_DIR, started side by side.
     fresh = [LC.new(tmp_path / "a"), LC.new(tmp_path / "b")]
     try:
-        procs = [subprocess.Popen([sys.executable, "-m", "localcloud", "start", "--json"], env=f.env,
-                                  cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for f in fresh]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "localcloud", "start", "--json"],
+                env=f.env,
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for f in fresh
+        ]
         for p in procs:
             out, err = p.communicate(timeout=CMD_TIMEOUT)
             assert p.returncode == 0, err
@@ -357,6 +393,7 @@ def test_ids_do_not_depend_on_read_calls(lc):
 
 
 # --------------------------------------------------------------------------- stop and failures
+
 
 def test_stop_removes_everything(own_lc):
     status = own_lc.start()
@@ -394,9 +431,15 @@ def test_busy_port_is_a_clean_error(own_lc):
 @pytest.mark.parametrize("bad", ["notaport", "70000"])
 @pytest.mark.parametrize("cmd", ["start", "env"])
 def test_bad_port_variable_is_a_clean_error(tmp_path, bad, cmd):
-    env = _isolated_env(tmp_path, bad)
-    res = subprocess.run([sys.executable, "-m", "localcloud", cmd], capture_output=True, text=True,
-                         env=env, cwd=REPO, timeout=CMD_TIMEOUT)
+    env = isolated_env(tmp_path, bad)
+    res = subprocess.run(
+        [sys.executable, "-m", "localcloud", cmd],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=CMD_TIMEOUT,
+    )
     assert res.returncode != 0
     assert "LOCALCLOUD_PORT" in res.stderr and bad in res.stderr
     assert "Traceback" not in res.stderr
@@ -428,3 +471,61 @@ def test_sigkilled_daemon_is_recovered(own_lc):
     assert own_lc.run("stop").returncode == 0
     assert _wait_dead(new["pid"])
     assert _group_members(new["pid"]) == []
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _rds_processes(inst: LC) -> list[dict]:
+    return [p for p in inst.status()["processes"] if p["engine"] == "rds_mariadb"]
+
+
+def _create_database(inst: LC, ident: str) -> None:
+    rds = inst.client("rds")
+    gid = _create_sg(inst, f"db-{ident}")
+    rds.create_db_instance(
+        DBInstanceIdentifier=ident,
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        ManageMasterUserPassword=True,
+        VpcSecurityGroupIds=[gid],
+    )
+    rds.get_waiter("db_instance_available").wait(
+        DBInstanceIdentifier=ident, WaiterConfig={"Delay": 0.2, "MaxAttempts": 600}
+    )
+
+
+@pytest.mark.skipif(not shutil.which("mariadbd", path=f"{os.environ['PATH']}:/usr/sbin"), reason="no MariaDB server")
+def test_no_orphan_processes_after_databases_stop_or_localcloud_stops(own_lc):
+    """Every process a database needs (its MariaDB server, the private network's holder and what
+    runs inside it) ends when the last database is deleted, and with ``localcloud stop``."""
+    own_lc.start()
+    _create_database(own_lc, "orphan-a")
+    procs = _rds_processes(own_lc)
+    names = sorted(p["name"].split()[0] for p in procs)
+    network = [p["pid"] for p in procs if p["name"] == "private network"]
+    assert names == (["mariadbd", "private"] if network else ["mariadbd"]), procs
+    pids = [p["pid"] for p in procs] + [c for pid in network for c in _children(pid)]
+    assert all(_pid_alive(pid) for pid in pids)
+
+    own_lc.client("rds").delete_db_instance(DBInstanceIdentifier="orphan-a", SkipFinalSnapshot=True)
+    own_lc.client("rds").get_waiter("db_instance_deleted").wait(
+        DBInstanceIdentifier="orphan-a", WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
+    )
+    assert all(_wait_dead(pid) for pid in pids), [pid for pid in pids if _pid_alive(pid)]
+    assert _rds_processes(own_lc) == []
+
+    _create_database(own_lc, "orphan-b")  # a new database: a new network, ended by `localcloud stop`
+    procs = _rds_processes(own_lc)
+    pids = [p["pid"] for p in procs] + [c for p in procs if p["name"] == "private network" for c in _children(p["pid"])]
+    daemon = own_lc.status()["pid"]
+    assert own_lc.run("stop").returncode == 0
+    assert _wait_dead(daemon)
+    assert all(_wait_dead(pid) for pid in pids), [pid for pid in pids if _pid_alive(pid)]
+    assert _procs_using(own_lc.lab_dir) == []

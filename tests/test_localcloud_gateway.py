@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.awserrors import error
 from localcloud.calls import Call
+from localcloud.config import TOKEN_HEADER, InstallCredentials
 from localcloud.engines import Engine, EngineContext
 from localcloud.gateway import Gateway
 from localcloud.processes import Supervisor
@@ -26,10 +27,12 @@ from localcloud.processes import Supervisor
 SG_MSG = "The security group name 'forbidden' is reserved by the lab."
 ATHENA_MSG = "Queries are disabled in this test."
 RDS_MSG = "DB instances are disabled in this test."
+CREDS = InstallCredentials("AKIAGATEWAYTEST12345", "gateway/test+secret", "control-token")
 
 
 class Guard(Engine):
     """Rejects a few calls the way AWS would, and records what it saw."""
+
     name = "guard"
     services = ("ec2", "athena", "rds")
 
@@ -41,24 +44,28 @@ class Guard(Engine):
 
     def before(self, call):
         self.before_calls.append(call)
-        if call.service == "ec2" and call.action == "CreateSecurityGroup" \
-                and call.params.get("GroupName") == "forbidden":
+        if (
+            call.service == "ec2"
+            and call.operation == "CreateSecurityGroup"
+            and call.params.get("GroupName") == "forbidden"
+        ):
             return error(call, "InvalidParameterValue", SG_MSG)
-        if call.service == "athena" and call.action == "StartQueryExecution":
+        if call.service == "athena" and call.operation == "StartQueryExecution":
             return error(call, "InvalidRequestException", ATHENA_MSG)
-        if call.service == "rds" and call.action == "CreateDBInstance":
+        if call.service == "rds" and call.operation == "CreateDBInstance":
             return error(call, "InvalidParameterValue", RDS_MSG)
-        if call.action == "RunInstances":
+        if call.operation == "RunInstances":
             self.sg_id_lists.append(call.param_list("SecurityGroupId"))
         return None
 
     def after(self, call, response):
-        self.after_seen.append((call.service, call.action, response.status))
+        self.after_seen.append((call.service, call.operation, response.status))
         return None
 
 
 class Boom(Engine):
     """A buggy engine: raises for every SNS call."""
+
     name = "boom"
     services = ("sns",)
 
@@ -68,9 +75,9 @@ class Boom(Engine):
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
     from werkzeug.serving import make_server
+
+    from localcloud import seam
 
     supervisor = Supervisor()
     state = tmp_path_factory.mktemp("engines")
@@ -84,15 +91,15 @@ def gateway(tmp_path_factory):
             return 200, {"hello": "gateway", "method": method, "engines": [e.name for e in engines]}
         return 404, {"error": path}
 
-    app = Gateway(DomainDispatcherApplication(create_backend_app), engines, control)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    app = Gateway(seam.wsgi_app(), engines, control, CREDS)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=seam.request_handler())
+    app.port = server.port
     for e in engines:
         e.ctx.port = server.port
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:
-        yield {"endpoint": f"http://127.0.0.1:{server.port}", "guard": engines[0],
-               "control_calls": control_calls}
+        yield {"endpoint": f"http://127.0.0.1:{server.port}", "guard": engines[0], "control_calls": control_calls}
     finally:
         server.shutdown()
         server.server_close()
@@ -102,9 +109,14 @@ def gateway(tmp_path_factory):
 
 
 def client(gw, service):
-    return boto3.client(service, endpoint_url=gw["endpoint"], region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20))
+    return boto3.client(
+        service,
+        endpoint_url=gw["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id=CREDS.access_key_id,
+        aws_secret_access_key=CREDS.secret_access_key,
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20),
+    )
 
 
 def _raises(fn, **kwargs) -> dict:
@@ -122,23 +134,32 @@ def test_ec2_rejection_has_code_and_message(gateway):
 
 
 def test_json_protocol_rejection(gateway):
-    resp = _raises(client(gateway, "athena").start_query_execution, QueryString="SELECT 1",
-                   ResultConfiguration={"OutputLocation": "s3://results/"})
+    resp = _raises(
+        client(gateway, "athena").start_query_execution,
+        QueryString="SELECT 1",
+        ResultConfiguration={"OutputLocation": "s3://results/"},
+    )
     assert resp["Error"]["Code"] == "InvalidRequestException"
     assert resp["Error"]["Message"] == ATHENA_MSG
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400
-    seen = [c for c in gateway["guard"].before_calls if c.action == "StartQueryExecution"]
+    seen = [c for c in gateway["guard"].before_calls if c.operation == "StartQueryExecution"]
     assert seen and seen[-1].protocol == "json" and seen[-1].params["QueryString"] == "SELECT 1"
 
 
 def test_query_protocol_rejection(gateway):
-    resp = _raises(client(gateway, "rds").create_db_instance, DBInstanceIdentifier="db1",
-                   DBInstanceClass="db.t3.micro", Engine="mariadb", MasterUsername="admin",
-                   MasterUserPassword="secret123", AllocatedStorage=20)
+    resp = _raises(
+        client(gateway, "rds").create_db_instance,
+        DBInstanceIdentifier="db1",
+        DBInstanceClass="db.t3.micro",
+        Engine="mariadb",
+        MasterUsername="admin",
+        MasterUserPassword="secret123",
+        AllocatedStorage=20,
+    )
     assert resp["Error"]["Code"] == "InvalidParameterValue"
     assert resp["Error"]["Message"] == RDS_MSG
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400
-    seen = [c for c in gateway["guard"].before_calls if c.action == "CreateDBInstance"]
+    seen = [c for c in gateway["guard"].before_calls if c.operation == "CreateDBInstance"]
     assert seen[-1].protocol == "query" and seen[-1].params["DBInstanceIdentifier"] == "db1"
     # nothing reached moto
     assert client(gateway, "rds").describe_db_instances()["DBInstances"] == []
@@ -170,10 +191,24 @@ def test_param_list_on_run_instances(gateway):
 
 
 def test_param_list_orders_numerically():
-    call = Call(service="ec2", region="us-east-1", protocol="query", action="RunInstances", method="POST",
-                path="/", query="", headers={},
-                params={"SecurityGroupId.10": "sg-j", "SecurityGroupId.2": "sg-b", "SecurityGroupId.1": "sg-a",
-                        "SecurityGroupId.x": "no", "SecurityGroupIdX.3": "no", "GroupId.1": "no"})
+    call = Call(
+        service="ec2",
+        region="us-east-1",
+        protocol="query",
+        operation="RunInstances",
+        method="POST",
+        path="/",
+        query="",
+        headers={},
+        params={
+            "SecurityGroupId.10": "sg-j",
+            "SecurityGroupId.2": "sg-b",
+            "SecurityGroupId.1": "sg-a",
+            "SecurityGroupId.x": "no",
+            "SecurityGroupIdX.3": "no",
+            "GroupId.1": "no",
+        },
+    )
     assert call.param_list("SecurityGroupId") == ["sg-a", "sg-b", "sg-j"]
     assert call.param_list("Missing") == []
 
@@ -192,7 +227,10 @@ def test_unhooked_service_goes_straight_to_moto(gateway):
 
 
 def test_control_status_path(gateway):
-    with urllib.request.urlopen(gateway["endpoint"] + "/_localcloud/status", timeout=10) as resp:
+    req = urllib.request.Request(
+        gateway["endpoint"] + "/_localcloud/status", headers={TOKEN_HEADER: CREDS.control_token}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200
         assert resp.headers["Content-Type"] == "application/json"
         doc = json.loads(resp.read())
@@ -201,7 +239,9 @@ def test_control_status_path(gateway):
 
 
 def test_control_unknown_path_is_404(gateway):
-    req = urllib.request.Request(gateway["endpoint"] + "/_localcloud/nope", data=b"x", method="POST")
+    req = urllib.request.Request(
+        gateway["endpoint"] + "/_localcloud/nope", data=b"x", method="POST", headers={TOKEN_HEADER: CREDS.control_token}
+    )
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=10)
     assert exc.value.code == 404

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from localcloud import sandbox
 from localcloud.processes import Supervisor, _die_with_parent, pid_alive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,7 +71,9 @@ def test_spawn_and_terminate(sup):
 
 def test_terminate_escalates_to_kill(sup):
     # A child that ignores SIGTERM is killed after the timeout.
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    )
     child = sup.spawn([sys.executable, "-c", code], name="stubborn", stdout=subprocess.PIPE)
     assert child.popen.stdout.readline() == b"ready\n"
     t0 = time.monotonic()
@@ -185,3 +188,48 @@ def test_pid_alive_live_dead_zombie():
         live.kill()
         live.wait(5)
     assert not pid_alive(live.pid)  # reaped: gone entirely
+
+
+def _netns(pid: int) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+@pytest.mark.skipif(bool(sandbox.unavailable()), reason="no private network without bubblewrap")
+def test_private_network_lives_from_the_first_server_to_the_last(sup):
+    net = sandbox.private_network(sup, "rds")
+    assert net.holder is None  # nothing runs before the first server
+    prefix, gen = net.enter()
+    holder, inner = net.holder, net.pid
+    server = sup.spawn(prefix + ["sleep", "60"], name="server a", owner="rds")
+    assert _wait(lambda: _netns(server.pid) == _netns(inner))
+    assert _netns(server.pid) != _netns(os.getpid())  # a network of its own, not the host's
+
+    prefix_b, gen_b = net.enter()  # a second server: the same network
+    assert (prefix_b, gen_b) == (prefix, gen) and net.holder is holder
+    sup.terminate(server)
+    net.leave(gen)
+    assert holder.alive() and pid_alive(inner)  # one server still runs in it
+    net.leave(gen_b)
+    assert not holder.alive() and _wait(lambda: not pid_alive(inner))  # the last one gone: so is the network
+    assert sup.children() == []
+
+    _, gen2 = net.enter()  # the next server makes a new one
+    assert gen2 != gen and net.holder.alive()
+    net.leave(gen)  # a late leave from the old network does not end the new one
+    assert net.holder.alive()
+
+
+@pytest.mark.skipif(bool(sandbox.unavailable()), reason="no private network without bubblewrap")
+def test_private_network_killed_with_its_engine_is_made_again(sup):
+    net = sandbox.private_network(sup, "rds")
+    _, gen = net.enter()
+    old, old_inner = net.holder, net.pid
+    sup.stop_all(owner="rds")  # an engine reset kills its processes, the holder too
+    assert not old.alive() and _wait(lambda: not pid_alive(old_inner))
+    _, gen2 = net.enter()
+    assert gen2 != gen and net.holder is not old and net.holder.alive() and net.members == 1
+    net.leave(gen)  # the server of the killed network stops after the fact: no effect
+    assert net.holder.alive() and net.members == 1
+    inner = net.pid
+    sup.close()  # the daemon stops: nothing is left
+    assert _wait(lambda: not pid_alive(inner)) and not net.holder.alive()

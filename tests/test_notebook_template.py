@@ -8,8 +8,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-REQUIRED_HEADINGS = ["Objectives", "Prerequisites", "Step 1", "Troubleshooting", "Check yourself",
-                     "Clean up", "Next"]
+REQUIRED_HEADINGS = [
+    "Objectives",
+    "Prerequisites",
+    "Step 1",
+    "Troubleshooting",
+    "Check yourself",
+    "Clean up",
+    "Key takeaways",
+    "Next",
+]
 
 
 def load(path):
@@ -45,6 +53,12 @@ def test_follows_the_template(path):
     first = "".join(code_cells(nb)[0]["source"])
     number = path.name[:2] if path.parent.name == "notebooks" else "NN"
     assert f'lab.start("{number}")' in first, "first code cell starts the lab with its own number"
+    time_line = re.search(r"^\*\*Time:\*\* (?:(?!\n\n).)*", md, re.M | re.S)  # one paragraph
+    assert time_line and "local" in time_line[0] and "AWS" in time_line[0], "a time estimate, local and on AWS"
+    quiz = [c for c in code_cells(nb) if "selfcheck.quiz(" in "".join(c["source"])]
+    assert len(quiz) == 1 and f'selfcheck.quiz("{number}"' in "".join(quiz[0]["source"]), (
+        "one quiz, read from helpers/quizzes/NN.toml"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -1,4 +1,5 @@
 """Checks that data/sales_data_sample.csv is reproducible and internally consistent."""
+
 import csv
 import hashlib
 import importlib.util
@@ -95,8 +96,7 @@ def test_other_seed_gives_other_bytes():
 
 def test_cli_rows(tmp_path):
     out = tmp_path / "small.csv"
-    subprocess.run([sys.executable, str(SCRIPT), "--rows", "50", "--out", str(out)],
-                   check=True)
+    subprocess.run([sys.executable, str(SCRIPT), "--rows", "50", "--out", str(out)], check=True)
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].split(",") == HEADER
     assert len(lines) - 1 == 50  # no quoted field contains a newline

@@ -1,4 +1,4 @@
-"""Run an Athena query, summarise the result, publish the summary to SNS (lab 05).
+"""Run an Athena query, summarise the result, publish the summary to SNS (lab 07).
 
 The course notes' handler, made production-shaped:
 
@@ -20,15 +20,21 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote_plus
 
 import boto3
 
+if TYPE_CHECKING:  # type stubs exist where mypy runs, not in the Lambda runtime
+    from mypy_boto3_athena import AthenaClient
+    from mypy_boto3_athena.type_defs import StartQueryExecutionInputTypeDef
+    from mypy_boto3_sns import SNSClient
+
 logger = logging.getLogger("athena_summary")  # its own logger: botocore's INFO lines stay out
 logger.setLevel(logging.INFO)
 
-DEFAULT_QUERY = ("SELECT year_id, count(*) AS total_orders FROM sales_order_data "
-                 "GROUP BY year_id ORDER BY year_id")
+DEFAULT_QUERY = "SELECT year_id, count(*) AS total_orders FROM sales_order_data GROUP BY year_id ORDER BY year_id"
 FIRST_DELAY_S = 0.2
 MAX_DELAY_S = 2.0
 SAFETY_MARGIN_MS = 2000  # stop polling with this much of the function's time left
@@ -47,17 +53,23 @@ class QueryTimedOut(RuntimeError):
     """The query was still running when the function's time was nearly up; it was cancelled."""
 
 
+class LambdaContext(Protocol):
+    """What the handler uses of the context object Lambda passes in."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
 # Created once per execution environment: warm invocations reuse them (and their connections).
-_clients: dict = {}
+_clients: dict[str, Any] = {}
 
 
-def _client(name: str):
+def _client(name: str) -> Any:
     if name not in _clients:
-        _clients[name] = boto3.client(name)
+        _clients[name] = boto3.client(name)  # type: ignore[call-overload]  # name: "athena" or "sns"
     return _clients[name]
 
 
-def load_config(env=os.environ) -> dict:
+def load_config(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     missing = [k for k in ("ATHENA_DATABASE", "ATHENA_OUTPUT") if not env.get(k)]
     if missing:
         raise ConfigurationError(f"set the environment variable(s) {', '.join(missing)} on the function")
@@ -73,7 +85,7 @@ def load_config(env=os.environ) -> dict:
     }
 
 
-def uploaded_objects(event: dict) -> list[str]:
+def uploaded_objects(event: dict[str, Any] | None) -> list[str]:
     """``s3://bucket/key`` of every S3 record in the event (keys arrive URL-encoded)."""
     found = []
     for rec in (event or {}).get("Records", []):
@@ -82,9 +94,12 @@ def uploaded_objects(event: dict) -> list[str]:
     return found
 
 
-def start_query(athena, cfg: dict) -> str:
-    args = {"QueryString": cfg["query"], "QueryExecutionContext": {"Database": cfg["database"]},
-            "ResultConfiguration": {"OutputLocation": cfg["output"]}}
+def start_query(athena: AthenaClient, cfg: dict[str, Any]) -> str:
+    args: StartQueryExecutionInputTypeDef = {
+        "QueryString": cfg["query"],
+        "QueryExecutionContext": {"Database": cfg["database"]},
+        "ResultConfiguration": {"OutputLocation": cfg["output"]},
+    }
     if cfg["workgroup"]:
         args["WorkGroup"] = cfg["workgroup"]
     qid = athena.start_query_execution(**args)["QueryExecutionId"]
@@ -107,16 +122,19 @@ def wait_for_query(athena, qid: str, context, sleep=time.sleep) -> dict:
             raise QueryFailed(f"Athena query {qid} {state}: {reason}")
         if context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS + delay * 1000:
             athena.stop_query_execution(QueryExecutionId=qid)
-            raise QueryTimedOut(f"Athena query {qid} still {state} after {checks} check(s) with "
-                                f"{context.get_remaining_time_in_millis()} ms of the function left; cancelled it. "
-                                f"Raise the function timeout or make the query cheaper (partitions, Parquet).")
+            raise QueryTimedOut(
+                f"Athena query {qid} still {state} after {checks} check(s) with "
+                f"{context.get_remaining_time_in_millis()} ms of the function left; cancelled it. "
+                f"Raise the function timeout or make the query cheaper (partitions, Parquet)."
+            )
         sleep(delay)
         delay = min(delay * 2, MAX_DELAY_S)
 
 
-def fetch_rows(athena, qid: str, limit: int = MAX_ROWS) -> tuple[list[str], list[dict]]:
+def fetch_rows(athena: AthenaClient, qid: str, limit: int = MAX_ROWS) -> tuple[list[str], list[dict[str, str | None]]]:
     """Column names and up to ``limit`` rows (as dicts of strings) of a finished query."""
-    columns, rows = [], []
+    columns: list[str] = []
+    rows: list[dict[str, str | None]] = []
     for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid):
         if not columns:
             columns = [c["Name"] for c in page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
@@ -130,7 +148,7 @@ def fetch_rows(athena, qid: str, limit: int = MAX_ROWS) -> tuple[list[str], list
     return columns, rows
 
 
-def summary_text(cfg: dict, rows: list[dict], objects: list[str]) -> str:
+def summary_text(cfg: dict[str, Any], rows: list[dict[str, str | None]], objects: list[str]) -> str:
     head = f"Athena summary from {cfg['database']}"
     if objects:
         head += f" (triggered by {', '.join(objects)})"
@@ -138,7 +156,14 @@ def summary_text(cfg: dict, rows: list[dict], objects: list[str]) -> str:
     return "\n".join(lines)
 
 
-def handle(event, context, athena, sns, cfg: dict, sleep=time.sleep) -> dict:
+def handle(
+    event: dict[str, Any] | None,
+    context: LambdaContext,
+    athena: AthenaClient,
+    sns: SNSClient | None,
+    cfg: dict[str, Any],
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     objects = uploaded_objects(event)
     if objects:
         logger.info("triggered by %s", ", ".join(objects))
@@ -148,6 +173,7 @@ def handle(event, context, athena, sns, cfg: dict, sleep=time.sleep) -> dict:
     text = summary_text(cfg, rows, objects)
     published = None
     if cfg["topic_arn"]:
+        assert sns is not None, "SNS_TOPIC_ARN is set: handle() needs an SNS client"
         published = sns.publish(TopicArn=cfg["topic_arn"], Subject="Sales summary", Message=text)["MessageId"]
         logger.info("published the summary to %s", cfg["topic_arn"])
     return {
@@ -164,6 +190,6 @@ def handle(event, context, athena, sns, cfg: dict, sleep=time.sleep) -> dict:
     }
 
 
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, Any]:
     cfg = load_config()
     return handle(event, context, _client("athena"), _client("sns") if cfg["topic_arn"] else None, cfg)

@@ -1,4 +1,4 @@
-"""A deliberately slow handler (lab 05, failure modes): it sleeps longer than its timeout.
+"""A deliberately slow handler (lab 07, failure modes): it sleeps longer than its timeout.
 
 Lambda stops a function at its configured timeout, whatever it is doing; the caller gets
 ``FunctionError: Unhandled`` with *Task timed out after N.NN seconds*. Invoke it with
@@ -6,9 +6,10 @@ Lambda stops a function at its configured timeout, whatever it is doing; the cal
 """
 
 import time
+from typing import Any
 
 
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any] | None, context: Any) -> dict[str, float]:
     seconds = float((event or {}).get("seconds", 10))
     print(f"working for {seconds:g} s; the function has {context.get_remaining_time_in_millis()} ms")
     time.sleep(seconds)

@@ -1,0 +1,1 @@
+"""localcloud's implementation details behind the ``awsglue`` API (not part of AWS's package)."""

@@ -1,0 +1,99 @@
+"""A private localcloud for tests and benchmarks: its own state folder, a free port, stopped after.
+
+Never touches a learner's running localcloud or their ``.lab/`` folder.  ``tests/conftest`` fixtures,
+``benchmarks/_localcloud.py`` and the CLI tests all start theirs through here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config
+from .config import free_port
+
+__all__ = ["Private", "free_port", "isolated_env", "private_localcloud", "start"]
+
+CMD_TIMEOUT_S = 120  # any one CLI command (start, stop, reset) taking longer is a failure
+
+
+def isolated_env(lab_dir: Path | str, port: int | str | None = None, base: dict | None = None) -> dict[str, str]:
+    """``base`` (os.environ) without any AWS_* setting, pointed at a private LAB_DIR and port."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("AWS_")}
+    env.update(LAB_DIR=str(lab_dir), LOCALCLOUD_PORT=str(port or free_port()))
+    return env
+
+
+@dataclass
+class Private:
+    env: dict  # the environment its CLI commands run with
+    status: dict  # `localcloud start --json`
+    lab_dir: Path
+
+    cmd = (sys.executable, "-m", "localcloud")
+
+    @property
+    def pid(self) -> int:
+        return self.status["pid"]
+
+    @property
+    def endpoint(self) -> str:
+        return self.status["endpoint"]
+
+    def run(self, *args: str, timeout: float = CMD_TIMEOUT_S) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.cmd, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    @property
+    def credentials(self) -> config.InstallCredentials:
+        """This localcloud's own key (made at its first start, in its state folder)."""
+        return config.install_credentials(self.lab_dir / "localcloud", create=False)
+
+    def client(self, service: str, **kwargs):
+        """A boto3 client for this localcloud (its key, its endpoint, its region)."""
+        import boto3
+
+        creds = self.credentials
+        return boto3.session.Session(
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            region_name=self.status["region"],
+        ).client(service, endpoint_url=self.endpoint, **kwargs)
+
+
+def start(lab_dir: Path | str, env: dict | None = None, fresh: bool = True) -> Private:
+    """Start a localcloud with its state under ``lab_dir`` (raises RuntimeError when it cannot);
+    ``fresh`` (the default) ignores any state saved there before: tests and benchmarks start empty."""
+    env = env or isolated_env(lab_dir)
+    done = subprocess.run(
+        [*Private.cmd, "start", "--json", *(["--fresh"] if fresh else [])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CMD_TIMEOUT_S,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"localcloud did not start:\n{done.stderr}")
+    return Private(env, json.loads(done.stdout), Path(lab_dir))
+
+
+@contextmanager
+def private_localcloud(lab_dir: Path | str | None = None, prefix: str = "localcloud-"):
+    """A started private localcloud; stopped on the way out, and its folder removed when this made it."""
+    made = lab_dir is None
+    lab_dir = Path(tempfile.mkdtemp(prefix=prefix) if made else lab_dir)
+    cloud = None
+    try:
+        cloud = start(lab_dir)
+        yield cloud
+    finally:
+        if cloud is not None:
+            cloud.run("stop")
+        if made:
+            shutil.rmtree(lab_dir, ignore_errors=True)

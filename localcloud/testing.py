@@ -19,7 +19,7 @@ from pathlib import Path
 from . import config
 from .config import free_port
 
-__all__ = ["Private", "free_port", "isolated_env", "private_localcloud", "start"]
+__all__ = ["Private", "free_port", "isolated_env", "private_localcloud", "start", "wait_db_available"]
 
 CMD_TIMEOUT_S = 120  # any one CLI command (start, stop, reset) taking longer is a failure
 
@@ -97,3 +97,21 @@ def private_localcloud(lab_dir: Path | str | None = None, prefix: str = "localcl
             cloud.run("stop")
         if made:
             shutil.rmtree(lab_dir, ignore_errors=True)
+
+
+def wait_db_available(rds, ident: str, delay: float = 0.2, attempts: int = 600) -> None:
+    """boto3's ``db_instance_available`` waiter; on failure the instance's RDS events join the message.
+
+    A waiter alone only says "failed"; the events say why (a copy that failed, a crash), which is
+    all a CI log can tell afterwards.
+    """
+    from botocore.exceptions import WaiterError
+
+    try:
+        rds.get_waiter("db_instance_available").wait(
+            DBInstanceIdentifier=ident, WaiterConfig={"Delay": delay, "MaxAttempts": attempts}
+        )
+    except WaiterError as exc:
+        events = rds.describe_events(SourceIdentifier=ident, SourceType="db-instance", Duration=60)["Events"]
+        told = "; ".join(e["Message"] for e in events) or "no events"
+        raise AssertionError(f"{ident} did not become available: {exc}. RDS events: {told}") from exc

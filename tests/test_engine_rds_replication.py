@@ -246,6 +246,56 @@ def test_replica_api_fields_data_and_read_only(aws, sg):
     assert err.value.response["Error"]["Code"] == "InvalidDBInstanceState"
 
 
+def test_replica_created_while_the_source_changes_its_tables(aws, sg):
+    """DDL on the source during the replica's copy: the copy waits for it, no replica fails.
+
+    The copy used to be a ``--single-transaction`` dump, which MariaDB aborts with error 1412
+    ("Table definition has changed") when a table is dropped or re-created meanwhile: a learner
+    writing to the primary while lab 09 builds its replica saw the replica go ``failed``.
+    """
+    import threading
+
+    rds, _ = aws
+    _primary(rds, sg, "t-ddl")
+    _sql(rds, "t-ddl", "CREATE DATABASE shop")
+    stop, rounds, errors = threading.Event(), [0], []
+
+    def churn():
+        try:
+            with _connect(rds, "t-ddl") as conn, conn.cursor() as cur:
+                while not stop.is_set():
+                    for n in range(4):
+                        cur.execute(f"DROP TABLE IF EXISTS shop.t{n}")
+                        cur.execute(f"CREATE TABLE shop.t{n} (id INT PRIMARY KEY, v VARCHAR(20))")
+                        cur.execute(f"INSERT INTO shop.t{n} VALUES (1, 'round {rounds[0]}')")
+                    rounds[0] += 1
+        except Exception as exc:  # reported below: the writer must never be refused either
+            errors.append(exc)
+
+    writer = threading.Thread(target=churn, daemon=True)
+    writer.start()
+    replicas = [f"t-ddl-r{i}" for i in range(3)]
+    try:
+        for ident in replicas:
+            rds.create_db_instance_read_replica(DBInstanceIdentifier=ident, SourceDBInstanceIdentifier="t-ddl")
+        for ident in replicas:
+            _wait(rds, ident)
+    finally:
+        stop.set()
+        writer.join(30)
+    assert not errors, errors
+    assert rounds[0] > 0
+    want = _sql(rds, "t-ddl", "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'shop'")
+    for ident in replicas:
+        assert _describe(rds, ident)["DBInstanceStatus"] == "available"
+        assert _eventually(
+            lambda ident=ident: (
+                _sql(rds, ident, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'shop'") == want
+            )
+        ), ident
+    _delete(rds, *replicas, "t-ddl")
+
+
 def test_pause_reboot_and_promotion(aws, sg):
     """rds_stop_replication pauses; a source reboot is followed; promotion stops replication for good."""
     rds, _ = aws

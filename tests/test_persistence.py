@@ -208,9 +208,8 @@ def _build(cloud: Cloud, keys: Path) -> dict:
     )
     rds.create_db_instance(DBInstanceIdentifier="mydatabase", ManageMasterUserPassword=True, **common)
     rds.create_db_instance(DBInstanceIdentifier="hadb", MasterUserPassword=PASSWORD, BackupRetentionPeriod=1, **common)
-    waiter = rds.get_waiter("db_instance_available")
     for ident in ("mydatabase", "hadb"):
-        waiter.wait(DBInstanceIdentifier=ident, WaiterConfig={"Delay": 0.2, "MaxAttempts": 600})
+        testing.wait_db_available(rds, ident)
     rds.create_db_instance_read_replica(DBInstanceIdentifier="hadb-replica", SourceDBInstanceIdentifier="hadb")
 
     rows = _sales_rows()
@@ -280,7 +279,7 @@ def _build(cloud: Cloud, keys: Path) -> dict:
     assert out.read().decode().strip() == "ok"
     client.close()
 
-    waiter.wait(DBInstanceIdentifier="hadb-replica", WaiterConfig={"Delay": 0.2, "MaxAttempts": 600})
+    testing.wait_db_available(rds, "hadb-replica")
     assert _wait(lambda: _count(cloud, "hadb-replica", "ha.t", PASSWORD) == 2)
     return {
         "rows": len(rows),

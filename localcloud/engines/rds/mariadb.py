@@ -306,7 +306,7 @@ class Server:
                     "-u",
                     user,
                     "--all-databases",
-                    "--single-transaction",
+                    "--lock-all-tables",  # a global read lock: --single-transaction fails (1412) on DDL meanwhile
                     "--routines",
                     "--events",
                 ],

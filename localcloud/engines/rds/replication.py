@@ -85,7 +85,7 @@ def seed_replica(source: Server, replica: Server, repl_password: str) -> None:
                     "-u",
                     "rdsadmin",
                     "--all-databases",
-                    "--single-transaction",
+                    "--lock-all-tables",  # a global read lock: --single-transaction fails (1412) on DDL meanwhile
                     "--master-data=1",
                     "--gtid",
                     "--routines",

@@ -642,6 +642,10 @@ class RdsMariaDB(RdsPersistence, Engine):
         inst = self.instances.get(ident)
         if inst is not None and inst.source:
             opts["read_only"] = "1"  # RDS's replica parameter: read_only = {TrueIfReplica}
+            # A replica logs what it applies; with the source's semi-sync parameters it would hold
+            # each applied transaction for rpl_semi_sync_master_timeout, waiting for a semi-sync
+            # replica of its own it never has (an RDS replica keeps no binary log to wait on).
+            opts["rpl_semi_sync_master_wait_no_slave"] = "OFF"
         return opts
 
     def _delete(self, ident: str, final_snapshot: str | None) -> None:

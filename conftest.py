@@ -161,6 +161,21 @@ def fresh_localcloud():
         pytest.fail("localcloud reset failed")
 
 
+@pytest.fixture
+def moto_in_process(monkeypatch):
+    """A boto3 session against moto in this process (``mock_aws``), never the session's localcloud:
+    for tests of the seam itself, which read moto's own objects."""
+    import boto3
+    from moto import mock_aws
+
+    for var in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield boto3.session.Session(region_name="us-east-1")
+
+
 def pytest_sessionfinish(session, exitstatus):
     if "status" not in _state:
         return

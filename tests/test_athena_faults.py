@@ -26,18 +26,6 @@ from helpers import lab
 BUCKET = "athena-fault-tests"
 
 
-@pytest.fixture
-def moto_in_process(monkeypatch):
-    for var in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    from moto import mock_aws
-
-    with mock_aws():
-        yield boto3.session.Session(region_name="us-east-1")
-
-
 def _listings_while_written(list_keys, rounds: int = 150) -> int:
     """How many of ``rounds`` listings of a 3,000-key bucket fail while another thread writes it."""
     from localcloud import seam

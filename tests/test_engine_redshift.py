@@ -603,15 +603,9 @@ def test_postgres_runs_only_while_a_warehouse_does(private_localcloud):
 # -- moto's reset stays seeded when Redshift's backend was used ------------------------------------------
 
 
-def test_reset_after_redshift_calls_keeps_ids_seeded(monkeypatch):
+def test_reset_after_redshift_calls_keeps_ids_seeded(moto_in_process):
     """moto re-creates EC2's backend while resetting Redshift's (its __init__ reaches EC2): ids must
     still repeat after a reset, or every lab after one that listed clusters would show other ids."""
-    for var in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    from moto import mock_aws
-
     from localcloud import seam
 
     def first_group_id(session) -> str:
@@ -619,11 +613,10 @@ def test_reset_after_redshift_calls_keeps_ids_seeded(monkeypatch):
         seam.seed(config.SEED)
         return session.client("ec2").create_security_group(GroupName="g", Description="d")["GroupId"]
 
-    with mock_aws():
-        session = boto3.session.Session(region_name=config.REGION)
-        before = first_group_id(session)
-        session.client("redshift").describe_clusters()  # what lab.inventory() does in every lab
-        assert first_group_id(session) == before
+    session = moto_in_process
+    before = first_group_id(session)
+    session.client("redshift").describe_clusters()  # what lab.inventory() does in every lab
+    assert first_group_id(session) == before
 
 
 # -- persistence: localcloud stop/start and kill -9 keep the warehouses -------------------------------------

@@ -21,7 +21,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,17 +36,8 @@ def _contract():
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    """boto3 against moto in this process (never the session's localcloud)."""
-    for var in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    from moto import mock_aws
-
-    with mock_aws():
-        session = boto3.session.Session(region_name="us-east-1")
-        yield session.client
+def aws(moto_in_process):
+    return moto_in_process.client
 
 
 def _zip() -> bytes:

@@ -6,7 +6,6 @@ not move any id drawn after it.  And the policy the gates use must not let an ad
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from moto.ec2.models.security_groups import SecurityGroupBackend
 
@@ -15,16 +14,8 @@ from localcloud.seam import ec2_defaults, server
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    """boto3 against moto in this process (never the session's localcloud)."""
-    for var in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    from moto import mock_aws
-
-    with mock_aws():
-        yield boto3.session.Session(region_name="us-east-1").client
+def aws(moto_in_process):
+    return moto_in_process.client
 
 
 def _first_ids(client) -> list[str]:

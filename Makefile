@@ -19,6 +19,7 @@ help:
 	@echo "make test-browser  run 00_setup in JupyterLab in headless Chromium (screenshot in .lab/artifacts/)"
 	@echo "make test-notebooks  nbval: the series in order, and each notebook alone then after a kernel restart"
 	@echo "make test-rerun    run every lab twice in a row (zero errors, same end state)"
+	@echo "make test-exercises  run every exercise notebook top to bottom (no error, checks say what is missing)"
 	@echo "make lint     ruff: lint and format check of the whole tree (notebooks included); notebooks committed executed"
 	@echo "make format   ruff: apply the formatter and the safe lint fixes"
 	@echo "make typecheck  mypy over the folders pyproject.toml lists ([tool.mypy] files)"
@@ -207,16 +208,21 @@ test: setup chromium precommit test-units test-labs
 # cores two workers gained little and made Spark and the browser check time out.
 UNIT_WORKERS ?= 0
 test-units:
-	$(BIN)/python -m pytest tests/ -q -n $(UNIT_WORKERS) --dist loadfile --durations=5
+	$(BIN)/python -m pytest tests/ -q -m "not exercise_notebook" -n $(UNIT_WORKERS) --dist loadfile --durations=5
 
 # Also part of test-units (it skips without chromium); alone here, with the skip reason shown.
 test-browser: setup chromium
 	$(BIN)/python -m pytest tests/test_browser.py -q -rs
 
 # The notebook checks at once (-Otarget: each one's output is printed whole when it ends):
-# the series in order, each notebook alone (then again after a restart), every lab twice in a row.
+# the series in order, each notebook alone (then again after a restart), every lab twice in a row,
+# and every exercise notebook from top to bottom with its placeholders.
 test-labs:
-	@$(MAKE) --no-print-directory -j3 -Otarget test-series test-alone test-rerun
+	@$(MAKE) --no-print-directory -j4 -Otarget test-series test-alone test-rerun test-exercises
+
+# Each exercise notebook runs without errors and its checks say what is still missing.
+test-exercises: setup
+	$(BIN)/python -m pytest tests/test_exercises.py -m exercise_notebook -q --durations=2
 
 # The whole series in order (strict: seeded ids and lab.require lines compared exactly), and each
 # notebook on its own: localcloud reset before it (its own, looser sanitize file), every cell before

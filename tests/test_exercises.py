@@ -91,6 +91,9 @@ def test_a_solution_cell_without_its_task_is_an_error(exercises, tmp_path, monke
     )
 
 
+# A notebook check more than a unit test (a kernel each, real engines behind): `make test-units`
+# leaves these to `make test-exercises`, which runs them beside the other notebook checks.
+@pytest.mark.exercise_notebook
 @pytest.mark.parametrize("path", sorted((ROOT / "exercises").glob("*_exercise.ipynb")), ids=lambda p: p.name)
 def test_exercise_notebook_runs_top_to_bottom_with_its_placeholders(path, tmp_path):
     """The learner's starting point runs without errors; the checks say what is still missing."""

@@ -112,13 +112,21 @@ def main() -> None:
             files = generate(args.rows, work / "sales")
         size = sum(p.stat().st_size for p in work.rglob("*.parquet"))
         print(f"{args.rows:,} rows -> {files} Parquet files, {size / 1e6:.1f} MB ({time.perf_counter() - t0:.1f} s)")
-        with private_localcloud():
+        with private_localcloud() as lab_dir:
             import boto3
+
+            from localcloud import config
+
+            # Control calls need this install's token (without it: 403, the safety check).
+            token = config.install_credentials(Path(lab_dir) / "localcloud", create=False).control_token
 
             def snapshots() -> dict:
                 """The daemon's state snapshots so far (count, last size and time, one pending?):
                 each one serialises every S3 body (the 132 MB here) on the daemon's CPU."""
-                with urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/_localcloud/status") as r:
+                req = urllib.request.Request(
+                    os.environ["AWS_ENDPOINT_URL"] + "/_localcloud/status", headers={config.TOKEN_HEADER: token}
+                )
+                with urllib.request.urlopen(req) as r:
                     return json.load(r)[labcontract.PERSISTENCE_STATUS_KEY]["snapshots"]
 
             def quiet() -> None:

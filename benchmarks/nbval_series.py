@@ -89,6 +89,45 @@ def _reap_orphans() -> None:
             return
 
 
+def run_sampled(cmd: list[str], env: dict | None = None, role=None):
+    """Run ``cmd`` (in the repo) while sampling the RSS of our whole process tree every SAMPLE_S.
+
+    Returns (wall seconds, output, exit code, peak, rusage of every reaped descendant); ``peak``
+    has ``bytes`` and ``procs`` at the peak, and ``by`` (bytes per ``role(pid)``) when given.
+    Call ``_become_subreaper()`` first, or the detached localcloud daemon is not counted.
+    """
+    me, done = os.getpid(), threading.Event()
+    peak: dict = {"bytes": 0, "procs": 0, "by": {}}
+
+    def sample() -> None:
+        while not done.is_set():
+            pids = _tree(me)
+            sizes = {p: _rss_bytes(p) for p in pids}
+            total = sum(sizes.values())
+            if total > peak["bytes"]:
+                by: dict[str, int] = {}
+                for p, size in sizes.items() if role else ():
+                    by[role(p)] = by.get(role(p), 0) + size
+                peak.update(bytes=total, procs=len(pids), by=by)
+            done.wait(SAMPLE_S)
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    sampler.join(5)
+    # localcloud (re-parented to us) may still be shutting down; wait for it before reading rusage.
+    deadline = time.monotonic() + 20
+    while _tree(me) and time.monotonic() < deadline:
+        _reap_orphans()
+        time.sleep(0.1)
+    _reap_orphans()
+    return wall, out, proc.returncode, peak, resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
 def main() -> int:
     subreaper = _become_subreaper()
     cmd = [
@@ -104,37 +143,11 @@ def main() -> int:
         *sys.argv[1:],
     ]
     print("running:", " ".join(cmd[2:]), f"(cwd {REPO}, {os.cpu_count()} cores)", flush=True)
-    me = os.getpid()
-    peak = {"bytes": 0, "procs": 0}
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            pids = _tree(me)
-            total = sum(_rss_bytes(p) for p in pids)
-            if total > peak["bytes"]:
-                peak.update(bytes=total, procs=len(pids))
-            done.wait(SAMPLE_S)
-
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join(5)
-    # localcloud (re-parented to us) may still be shutting down; wait for it before reading rusage.
-    deadline = time.monotonic() + 20
-    while _tree(me) and time.monotonic() < deadline:
-        _reap_orphans()
-        time.sleep(0.1)
-    _reap_orphans()
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, out, code, peak, ru = run_sampled(cmd)
 
     tail = out.strip().splitlines()[-3:]
     print("pytest said:", *("  " + ln for ln in tail), sep="\n")
-    print(f"exit code {proc.returncode}")
+    print(f"exit code {code}")
     print(
         f"wall time: {wall:.1f} s   (target <= {TARGET_S:.0f} s for the whole series: "
         f"{'met' if wall <= TARGET_S else 'NOT met'})"
@@ -144,7 +157,7 @@ def main() -> int:
         f"over {peak['procs']} processes" + ("" if subreaper else " (not a subreaper: localcloud not counted)")
     )
     print(f"largest single-process peak RSS (RUSAGE_CHILDREN ru_maxrss): {ru.ru_maxrss / 1024:.0f} MiB")
-    return proc.returncode
+    return code
 
 
 if __name__ == "__main__":

@@ -33,12 +33,8 @@ import argparse
 import json
 import os
 import re
-import resource
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -105,35 +101,7 @@ def run(pytest_args: list[str]) -> tuple[float, dict, int, list[dict], list[dict
     cmd += ["--nbval-cell-timeout", "300", *pytest_args]
     print("running:", " ".join(cmd[2:]), flush=True)
     subreaper = ns._become_subreaper()
-    me, peak, done = os.getpid(), {"bytes": 0, "procs": 0, "by": {}}, threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            pids = ns._tree(me)
-            sizes = {p: ns._rss_bytes(p) for p in pids}
-            total = sum(sizes.values())
-            if total > peak["bytes"]:
-                by: dict[str, int] = defaultdict(int)
-                for p, size in sizes.items():
-                    by[_role(p)] += size
-                peak.update(bytes=total, procs=len(pids), by=dict(by))
-            done.wait(ns.SAMPLE_S)
-
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join(5)
-    deadline = time.monotonic() + 20
-    while ns._tree(me) and time.monotonic() < deadline:
-        ns._reap_orphans()
-        time.sleep(0.1)
-    ns._reap_orphans()
-
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, out, code, peak, ru = ns.run_sampled(cmd, env=env, role=_role)
     peak["cpu_s"] = ru.ru_utime + ru.ru_stime  # every reaped descendant (the daemon too: subreaper)
     (tmp / "pytest.log").write_text(out)
     print("pytest said:", *("  " + ln for ln in out.strip().splitlines()[-4:]), sep="\n")
@@ -142,8 +110,8 @@ def run(pytest_args: list[str]) -> tuple[float, dict, int, list[dict], list[dict
         print("(not a subreaper: the localcloud daemon's memory is not counted)")
     cells = json.loads(cells_file.read_text()) if cells_file.exists() else []
     events = [json.loads(ln) for ln in events_file.read_text().splitlines()] if events_file.exists() else []
-    peak["exit"] = proc.returncode
-    return wall, peak, proc.returncode, cells, events
+    peak["exit"] = code
+    return wall, peak, code, cells, events
 
 
 def _role(pid: int) -> str:

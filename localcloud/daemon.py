@@ -57,7 +57,9 @@ class Daemon:
 
         self.processes = Supervisor()
         self.engines = load_engines(self._context)
-        self.snapshotter = persistence.Snapshotter(snapshot_file(), self._take_snapshot)
+        self.snapshotter = persistence.Snapshotter(
+            snapshot_file(), self._take_snapshot, busy=lambda: any(e.busy() for e in self.engines)
+        )
         self.gateway = Gateway(
             seam.wsgi_app(),
             self.engines,

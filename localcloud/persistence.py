@@ -53,6 +53,11 @@ QUIET_S = 0.5  # save this long after the last mutating call...
 MAX_DELAY_S = 2.0  # ...but never later than this after the first unsaved one
 IDLE_S = 5.0  # after read-only calls only (engines change things in the background meanwhile)
 EXCLUSIVE_WAIT_S = 2.0  # how long a snapshot waits for moto calls in flight to finish
+# A save that falls due while an engine is busy (an Athena query: a snapshot with much S3 data
+# takes seconds of CPU, on the query's 2 cores) waits until it is not, at most this long: a
+# kill -9 during a long query then loses at most these seconds.
+BUSY_MAX_DELAY_S = 10.0
+BUSY_POLL_S = 0.05
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup", "Search", "Select", "BatchGet", "Query", "Scan")
 
@@ -207,9 +212,10 @@ class RestoreReport:
 class Snapshotter:
     """Saves the state shortly after changes, on a thread of its own (see the module docstring)."""
 
-    def __init__(self, path: Path, take: Callable[[], bytes]) -> None:
+    def __init__(self, path: Path, take: Callable[[], bytes], busy: Callable[[], bool] | None = None) -> None:
         self.path = path
         self._take = take
+        self._busy = busy or (lambda: False)
         self._cond = threading.Condition()
         self._first_change: float | None = None
         self._last_change = 0.0
@@ -247,10 +253,16 @@ class Snapshotter:
     def _loop(self) -> None:
         while True:
             with self._cond:
+                deferred_since: float | None = None
                 while not self._stopping:
-                    due = self._due(time.monotonic())
+                    now = time.monotonic()
+                    due = self._due(now)
                     if due == 0 and not self._paused:
-                        break
+                        deferred_since = deferred_since if deferred_since is not None else now
+                        if now - deferred_since >= BUSY_MAX_DELAY_S or not self._busy():
+                            break
+                        self._cond.wait(BUSY_POLL_S)  # an engine is busy: save when it is done
+                        continue
                     self._cond.wait(None if due is None or self._paused else due)
                 if self._stopping:
                     return

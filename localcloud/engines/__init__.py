@@ -98,6 +98,11 @@ class Engine:
     def status(self) -> dict:
         return {}
 
+    def busy(self) -> bool:
+        """True while work runs that a state snapshot would slow down (an Athena query): the
+        snapshot waits for it, at most ``persistence.BUSY_MAX_DELAY_S``.  Keep it cheap."""
+        return False
+
 
 class EngineMissing(ImportError):
     """An engine package that does not export ``ENGINE``."""

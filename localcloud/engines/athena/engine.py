@@ -152,6 +152,7 @@ class AthenaEngine(Engine):
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="athena-query")
         self.executions: OrderedDict[str, Execution] = OrderedDict()
         self.lock = threading.Lock()
+        self._running = 0  # queries being run now (under self.lock); busy() tells the snapshotter
 
     # ---- lifecycle: the API operations are the _api_<Operation> methods below -------------------
     def reset(self) -> None:
@@ -279,7 +280,20 @@ class AthenaEngine(Engine):
         self.pool.submit(self._run, ex)
         return self._json({"QueryExecutionId": qid})
 
+    def busy(self) -> bool:
+        """A query runs: the daemon's state snapshot (seconds of CPU with much S3 data) waits for it."""
+        return self._running > 0
+
     def _run(self, ex: Execution) -> None:
+        with self.lock:
+            self._running += 1
+        try:
+            self._run_query(ex)
+        finally:
+            with self.lock:
+                self._running -= 1
+
+    def _run_query(self, ex: Execution) -> None:
         if ex.state != "QUEUED":
             return
         ex.state, ex.started = "RUNNING", time.time()

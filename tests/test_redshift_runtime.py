@@ -1141,6 +1141,34 @@ def test_data_api_and_wire_see_the_same_data_on_a_cluster(runtime, wh):
     assert api.get_statement_result({"Id": sid})["Records"] == [[{"longValue": 42}]]
 
 
+def test_data_api_statement_queued_while_its_warehouse_stops_fails(runtime):
+    # it stayed SUBMITTED for ever: opening its session on the stopped warehouse raised an AttributeError
+    import threading
+
+    from localcloud.engines.redshift.data_api import DataApi
+
+    w = runtime.create_warehouse(
+        "cluster:stopping", WarehouseConfig(name="stopping", admin_user=ADMIN, admin_password=PASSWORD)
+    )
+    api = DataApi(runtime, workers=1)
+    gate = threading.Event()
+    try:
+        w.start()
+        api._pool.submit(gate.wait, 60)  # the statements ahead of it: the only worker is busy
+        sid = api.execute_statement(
+            {"ClusterIdentifier": "stopping", "Database": "dev", "DbUser": ADMIN, "Sql": "select 1"}
+        )["Id"]
+        w.stop()  # PauseCluster, say, while the statement waits for a worker
+        gate.set()
+        d = wait_statement(api, sid, timeout=30)
+    finally:
+        gate.set()
+        api.close()
+        runtime.remove_warehouse("cluster:stopping")
+    assert d["Status"] == "FAILED"
+    assert d["Error"] == "FATAL: the database system is not accepting connections"
+
+
 def test_workgroup_delete_keeps_namespace_data(runtime, serverless):
     secret = {"SecretArn": serverless["secret"]}
     _, d = data_api_run(runtime, "create table keepme as select 7 as v", **secret)

@@ -781,6 +781,35 @@ def test_spectrum_parquet_and_csv_tables(wh, aws, lake):
     assert regions == [(1, "north"), (2, "south")]
 
 
+def test_spectrum_comparison_with_a_negated_string_keeps_the_connection(wh, lake):
+    # the partition pruner negated the string '2024' (a TypeError): the proxy dropped the client's connection
+    with pg(wh) as c:
+        q(c, f"create external schema if not exists spectrum from data catalog database 'sales_db' iam_role '{ROLE}'")
+        with pytest.raises(psycopg.Error) as err:
+            q(c, "select count(*) from spectrum.sales where year = -'2024'")
+        assert not isinstance(err.value, psycopg.OperationalError), err.value
+        assert q(c, "select 1") == [(1,)]
+
+
+def test_spectrum_without_an_s3_reader_is_refused_not_a_dropped_connection(runtime, lake):
+    w = runtime.create_warehouse(
+        "cluster:nos3",
+        WarehouseConfig(
+            name="nos3", admin_user=ADMIN, admin_password=PASSWORD, iam_roles=[ROLE], default_iam_role=ROLE
+        ),
+    )
+    w.hooks = Hooks(spawn=runtime.hooks.spawn, catalog=runtime.hooks.catalog)  # the Glue catalog wired, S3 not
+    try:
+        w.start()
+        with pg(w) as c:
+            q(c, f"create external schema spectrum from data catalog database 'sales_db' iam_role '{ROLE}'")
+            with pytest.raises(psycopg.errors.FeatureNotSupported, match="Spectrum without an S3 reader"):
+                q(c, "select count(*) from spectrum.sales")
+            assert q(c, "select 1") == [(1,)]
+    finally:
+        runtime.remove_warehouse("cluster:nos3")
+
+
 # -- federated query ---------------------------------------------------------------------------------------------
 
 

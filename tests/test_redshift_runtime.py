@@ -781,6 +781,35 @@ def test_spectrum_parquet_and_csv_tables(wh, aws, lake):
     assert regions == [(1, "north"), (2, "south")]
 
 
+def test_spectrum_comparison_with_a_negated_string_keeps_the_connection(wh, lake):
+    # the partition pruner negated the string '2024' (a TypeError): the proxy dropped the client's connection
+    with pg(wh) as c:
+        q(c, f"create external schema if not exists spectrum from data catalog database 'sales_db' iam_role '{ROLE}'")
+        with pytest.raises(psycopg.Error) as err:
+            q(c, "select count(*) from spectrum.sales where year = -'2024'")
+        assert not isinstance(err.value, psycopg.OperationalError), err.value
+        assert q(c, "select 1") == [(1,)]
+
+
+def test_spectrum_without_an_s3_reader_is_refused_not_a_dropped_connection(runtime, lake):
+    w = runtime.create_warehouse(
+        "cluster:nos3",
+        WarehouseConfig(
+            name="nos3", admin_user=ADMIN, admin_password=PASSWORD, iam_roles=[ROLE], default_iam_role=ROLE
+        ),
+    )
+    w.hooks = Hooks(spawn=runtime.hooks.spawn, catalog=runtime.hooks.catalog)  # the Glue catalog wired, S3 not
+    try:
+        w.start()
+        with pg(w) as c:
+            q(c, f"create external schema spectrum from data catalog database 'sales_db' iam_role '{ROLE}'")
+            with pytest.raises(psycopg.errors.FeatureNotSupported, match="Spectrum without an S3 reader"):
+                q(c, "select count(*) from spectrum.sales")
+            assert q(c, "select 1") == [(1,)]
+    finally:
+        runtime.remove_warehouse("cluster:nos3")
+
+
 # -- federated query ---------------------------------------------------------------------------------------------
 
 
@@ -1139,6 +1168,34 @@ def test_data_api_and_wire_see_the_same_data_on_a_cluster(runtime, wh):
     )["Id"]
     assert wait_statement(api, sid)["Status"] == "FINISHED"
     assert api.get_statement_result({"Id": sid})["Records"] == [[{"longValue": 42}]]
+
+
+def test_data_api_statement_queued_while_its_warehouse_stops_fails(runtime):
+    # it stayed SUBMITTED for ever: opening its session on the stopped warehouse raised an AttributeError
+    import threading
+
+    from localcloud.engines.redshift.data_api import DataApi
+
+    w = runtime.create_warehouse(
+        "cluster:stopping", WarehouseConfig(name="stopping", admin_user=ADMIN, admin_password=PASSWORD)
+    )
+    api = DataApi(runtime, workers=1)
+    gate = threading.Event()
+    try:
+        w.start()
+        api._pool.submit(gate.wait, 60)  # the statements ahead of it: the only worker is busy
+        sid = api.execute_statement(
+            {"ClusterIdentifier": "stopping", "Database": "dev", "DbUser": ADMIN, "Sql": "select 1"}
+        )["Id"]
+        w.stop()  # PauseCluster, say, while the statement waits for a worker
+        gate.set()
+        d = wait_statement(api, sid, timeout=30)
+    finally:
+        gate.set()
+        api.close()
+        runtime.remove_warehouse("cluster:stopping")
+    assert d["Status"] == "FAILED"
+    assert d["Error"] == "FATAL: the database system is not accepting connections"
 
 
 def test_workgroup_delete_keeps_namespace_data(runtime, serverless):

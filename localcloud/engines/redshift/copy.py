@@ -26,11 +26,17 @@ import io
 import json
 import re
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import SqlError, not_supported
 from .loadopts import parse_authorization, resolve_role, split_s3
+from .pgwire import not_null
 from .sqltext import Cursor, quote_ident, quote_literal
+
+if TYPE_CHECKING:
+    from .session import Session, Sink
 
 _INT_RANGES = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
 _INT_NAMES = {"int2": "Short Integer", "int4": "Integer", "int8": "Long Integer"}
@@ -105,7 +111,7 @@ def parse_copy(sql: str) -> dict:
         elif w == "json":
             c.next()
             c.accept("as")
-            arg = c.string() if c.peek() is not None and c.peek().token_type.name == "STRING" else "auto"
+            arg = c.string() if _at_string(c) else "auto"
             if arg.lower() not in ("auto", "auto ignorecase"):
                 raise not_supported("COPY JSON with a JSONPaths file (use 'auto' or 'auto ignorecase')")
             opts["format"], opts["json_ignorecase"] = "json", arg.lower() == "auto ignorecase"
@@ -149,7 +155,7 @@ def parse_copy(sql: str) -> dict:
         elif w == "acceptinvchars":
             c.next()
             c.accept("as")
-            opts[w] = c.string() if c.peek() is not None and c.peek().token_type.name == "STRING" else "?"
+            opts[w] = c.string() if _at_string(c) else "?"
         elif w in ("compupdate", "statupdate"):
             c.next()
             if c.word() in ("on", "off", "true", "false", "preset"):
@@ -174,14 +180,18 @@ def parse_copy(sql: str) -> dict:
         ):
             raise not_supported(f"COPY option {w.upper()}")
         else:
-            t = c.peek()
-            raise SqlError(f'syntax error at or near "{t.text}"', "42601")
+            raise SqlError(f'syntax error at or near "{c.near()}"', "42601")
     if opts["format"] == "parquet" and opts.get("maxerror"):
         raise SqlError("MAXERROR is not supported with COPY from columnar formats such as PARQUET.", "0A000")
     return opts
 
 
-def run_copy(session, sql: str, sink) -> None:
+def _at_string(c: Cursor) -> bool:
+    t = c.peek()
+    return t is not None and t.token_type.name == "STRING"
+
+
+def run_copy(session: Session, sql: str, sink: Sink) -> None:
     opts = parse_copy(sql)
     resolve_role(session, opts)
     wh = session.warehouse
@@ -263,8 +273,9 @@ def run_copy(session, sql: str, sink) -> None:
     sink.done(f"COPY {n}")
 
 
-def _chunks(lines: list[bytes], size: int = 1 << 20):
-    buf, n = [], 0
+def _chunks(lines: list[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    buf: list[bytes] = []
+    n = 0
     for line in lines:
         buf.append(line)
         n += len(line)
@@ -275,8 +286,8 @@ def _chunks(lines: list[bytes], size: int = 1 << 20):
         yield b"".join(buf)
 
 
-def _pg_line(values: list[str | None]) -> bytes:
-    out = []
+def _pg_line(values: Sequence[str | None]) -> bytes:
+    out: list[str] = []
     for v in values:
         if v is None:
             out.append("\\N")
@@ -285,7 +296,7 @@ def _pg_line(values: list[str | None]) -> bytes:
     return ("\t".join(out) + "\n").encode()
 
 
-def _columns(session, rel: str, table: str) -> list[Column]:
+def _columns(session: Session, rel: str, table: str) -> list[Column]:
     try:
         res = session.conn.query(
             "SELECT a.attname, t.typname, a.atttypmod, a.attnotnull FROM pg_attribute a JOIN pg_type t ON t.oid = "
@@ -294,7 +305,7 @@ def _columns(session, rel: str, table: str) -> list[Column]:
         )
     except SqlError:
         raise SqlError(f'relation "{table}" does not exist', "42P01") from None
-    return [Column(n, t, int(m), nn == "t") for n, t, m, nn in res.text_rows()]
+    return [Column(not_null(n), not_null(t), int(not_null(m)), nn == "t") for n, t, m, nn in res.text_rows()]
 
 
 # -- reading records ---------------------------------------------------------------------------
@@ -309,7 +320,12 @@ def _decode(body: bytes, opts: dict) -> str:
         raise SqlError("String contains invalid or unsupported UTF8 codepoints", "XX000") from None
 
 
-def _text_records(body: bytes, cols: list[Column], opts: dict):
+# (line number, raw line, the record's fields or why it is bad)
+Record = tuple[int, str, Sequence[str | None] | BadRow]
+Convert = Callable[[str | None], str | None]  # a raw field to PostgreSQL text (None: NULL)
+
+
+def _text_records(body: bytes, cols: list[Column], opts: dict) -> Iterator[Record]:
     """(line number, raw line, fields | BadRow) for CSV and delimited text."""
     import csv
 
@@ -345,7 +361,7 @@ def _text_records(body: bytes, cols: list[Column], opts: dict):
         yield i, line[:1024], _check_count(fields, cols, line)
 
 
-def _check_count(fields: list[str], cols: list[Column], raw: str):
+def _check_count(fields: list[str], cols: list[Column], raw: str) -> list[str] | BadRow:
     if len(fields) == len(cols):
         return fields
     if len(fields) > len(cols):
@@ -355,7 +371,7 @@ def _check_count(fields: list[str], cols: list[Column], raw: str):
     return fields
 
 
-def _json_records(body: bytes, cols: list[Column], opts: dict, url: str):
+def _json_records(body: bytes, cols: list[Column], opts: dict, url: str) -> Iterator[Record]:
     text = _decode(body, opts)
     dec = json.JSONDecoder()
     pos, n = 0, len(text)
@@ -386,7 +402,7 @@ def _json_records(body: bytes, cols: list[Column], opts: dict, url: str):
             yield line, raw, BadRow("", 0, None, raw, "", 1224, "Invalid JSONPath format: Member is not an object.")
             continue
         keys = {k.lower(): v for k, v in obj.items()} if ignorecase else obj
-        fields = []
+        fields: list[str | None] = []
         for col in cols:
             v = keys.get(col.name)
             if isinstance(v, (dict, list)):
@@ -399,7 +415,7 @@ def _json_records(body: bytes, cols: list[Column], opts: dict, url: str):
         yield line, raw, fields
 
 
-def _parquet_rows(body: bytes, cols: list[Column], url: str):
+def _parquet_rows(body: bytes, cols: list[Column], url: str) -> Iterator[list[str | None]]:
     import pyarrow.parquet as pq
 
     table = pq.read_table(io.BytesIO(body))
@@ -412,7 +428,7 @@ def _parquet_rows(body: bytes, cols: list[Column], url: str):
     data = table.to_pylist()
     names = table.column_names
     for rec in data:
-        values = []
+        values: list[str | None] = []
         for name, col in zip(names, cols):
             v = rec[name]
             if v is None:
@@ -440,12 +456,12 @@ def _convert(value: str | None, col: Column, opts: dict) -> str | None:
     return converters([col], opts)[0](value)
 
 
-def converters(cols: list[Column], opts: dict) -> list:
+def converters(cols: list[Column], opts: dict) -> list[Convert]:
     """One function per column: raw field -> PostgreSQL text (None for NULL), or _ColumnError."""
     return [_converter(c, opts) for c in cols]
 
 
-def _converter(col: Column, opts: dict):
+def _converter(col: Column, opts: dict) -> Convert:
     text_type = col.type in ("varchar", "bpchar", "text")
     null_as = opts.get("null_as")
     text_null = opts["format"] == "text" and null_as is None
@@ -453,7 +469,7 @@ def _converter(col: Column, opts: dict):
     blanks, trim = bool(opts.get("blanksasnull")), bool(opts.get("trimblanks")) and text_type
     typed = _typed_converter(col, opts)
 
-    def convert(value):
+    def convert(value: str | None) -> str | None:
         if value is not None:
             if (null_as is not None and value == null_as) or (text_null and value == "\\N"):
                 value = None
@@ -474,13 +490,13 @@ def _converter(col: Column, opts: dict):
     return convert
 
 
-def _typed_converter(col: Column, opts: dict):
+def _typed_converter(col: Column, opts: dict) -> Callable[[str], str]:
     t = col.type
     if t in _INT_RANGES:
         lo, hi = _INT_RANGES[t]
         name = _INT_NAMES[t]
 
-        def to_int(value):
+        def to_int(value: str) -> str:
             if not _INT_RE.match(value):
                 v = value.strip()
                 pos = next((i for i, ch in enumerate(v) if not (ch.isdigit() or (i == 0 and ch in "+-"))), 0)
@@ -497,7 +513,7 @@ def _typed_converter(col: Column, opts: dict):
             p, s = ((col.typmod - 4) >> 16) & 0xFFFF, (col.typmod - 4) & 0xFFFF
             quantum, limit = decimal.Decimal(1).scaleb(-s), decimal.Decimal(10) ** (p - s)
 
-        def to_numeric(value):
+        def to_numeric(value: str) -> str:
             if not _NUM_RE.match(value):
                 raise FieldError(1207, f"Invalid digit, Value '{value.strip()[:20]}', Pos 0, Type: Decimal")
             d = decimal.Decimal(value.strip())
@@ -510,7 +526,7 @@ def _typed_converter(col: Column, opts: dict):
         return to_numeric
     if t in ("float4", "float8"):
 
-        def to_float(value):
+        def to_float(value: str) -> str:
             try:
                 float(value)
             except ValueError:
@@ -520,7 +536,7 @@ def _typed_converter(col: Column, opts: dict):
         return to_float
     if t == "bool":
 
-        def to_bool(value):
+        def to_bool(value: str) -> str:
             b = _BOOL.get(value.strip().lower())
             if b is None:
                 raise FieldError(1207, f"Invalid boolean value '{value.strip()[:20]}'")
@@ -531,7 +547,7 @@ def _typed_converter(col: Column, opts: dict):
         fmt = opts.get("dateformat", "YYYY-MM-DD")
         if fmt.upper() == "YYYY-MM-DD":
 
-            def to_date(value):
+            def to_date(value: str) -> str:
                 v = value.strip()
                 if _ISO_DATE.match(v):
                     try:
@@ -548,7 +564,7 @@ def _typed_converter(col: Column, opts: dict):
     if t in ("varchar", "bpchar"):
         length, truncate, is_char = col.length, bool(opts.get("truncatecolumns")), t == "bpchar"
 
-        def to_text(value):
+        def to_text(value: str) -> str:
             if length is not None and (len(value) > length // 4) and len(value.encode()) > length:
                 if not truncate:
                     raise FieldError(1204, "String length exceeds DDL length")
@@ -602,11 +618,11 @@ def _timestamp(value: str, fmt: str) -> str:
 # -- error log ------------------------------------------------------------------------------------
 
 
-def _log_errors(session, table: str, rel: str, bad: list[BadRow], start: float) -> None:
+def _log_errors(session: Session, table: str, rel: str, bad: list[BadRow], start: float) -> None:
     wh = session.warehouse
-    oid = session.conn.query("SELECT $1::regclass::oid", [rel]).rows[0][0].decode()
+    oid = not_null(session.conn.query("SELECT $1::regclass::oid", [rel]).rows[0][0]).decode()
     uid = wh._user_id(session.database, session.user)
-    values = []
+    values: list[str] = []
     for b in bad:
         col = b.column
         values.append(

@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING
 from sqlglot.tokens import TokenType
 
 from .errors import ApiError, SqlError
-from .pgwire import Result
+from .pgwire import Field, Result, not_null
 from .sqltext import quote_ident, split, tokens
 
 if TYPE_CHECKING:
     from .runtime import Runtime
     from .session import Session
+    from .warehouse import Warehouse
 
 LONG_TYPES = {20, 21, 23, 26}  # int8, int2, int4, oid
 DOUBLE_TYPES = {700, 701}
@@ -69,7 +70,7 @@ class Statement:
     subs: list[Statement] = field(default_factory=list)
     is_batch: bool = False
     session: Session | None = None
-    warehouse: object = None
+    warehouse: Warehouse | None = None
     session_id: str | None = None
     cancelled: bool = False
 
@@ -134,7 +135,8 @@ class DataApi:
             )
         # A kept-alive session is opened now (its SessionId must work at once); others on the worker,
         # so queued statements do not hold database connections.
-        session = self._open_session(wh, target) if kept is None and keep else (kept.session if kept else None)
+        new_kept = self._open_session(wh, target) if kept is None and keep else None
+        session = new_kept if kept is None else kept.session
         now = _now()
         sid = str(uuid.uuid4())
         st = Statement(
@@ -152,17 +154,17 @@ class DataApi:
         if kept is not None:
             st.session_id = p["SessionId"]
             kept.busy = True
-        elif keep:
+        elif keep and new_kept is not None:
             st.session_id = str(uuid.uuid4())
             with self._lock:
-                self.sessions[st.session_id] = KeptSession(session, target, time.time() + int(keep))
+                self.sessions[st.session_id] = KeptSession(new_kept, target, time.time() + int(keep))
         with self._lock:
             self.statements[sid] = st
         st.session = session
         st.pid = session.conn.pid if session else -1
         st.warehouse = wh
         self._pool.submit(self._run, st, kept is not None or bool(st.session_id), int(keep or 0))
-        out = {"Id": sid, "CreatedAt": now, "Database": target["Database"]}
+        out: dict[str, object] = {"Id": sid, "CreatedAt": now, "Database": target["Database"]}
         for k in ("ClusterIdentifier", "WorkgroupName", "SecretArn", "DbUser"):
             if target.get(k):
                 out[k] = target[k]
@@ -191,7 +193,7 @@ class DataApi:
             raise ApiError("ValidationException", "DbUser can't be used with WorkgroupName.")
         return {k: p[k] for k in ("WorkgroupName", "ClusterIdentifier", "Database", "SecretArn", "DbUser") if p.get(k)}
 
-    def _warehouse(self, target: dict):
+    def _warehouse(self, target: dict) -> Warehouse:
         if target.get("WorkgroupName"):
             wh, _ = self.runtime.serverless.warehouse_for_workgroup(target["WorkgroupName"])
             return wh
@@ -200,7 +202,7 @@ class DataApi:
             raise ApiError("ValidationException", f"Cluster {target['ClusterIdentifier']} not found or not available.")
         return wh
 
-    def _open_session(self, wh, target: dict) -> Session:
+    def _open_session(self, wh: Warehouse, target: dict) -> Session:
         try:
             if target.get("SecretArn"):
                 if self.resolve_secret is None:
@@ -245,6 +247,8 @@ class DataApi:
             return
         if st.session is None:
             try:
+                if st.warehouse is None:  # set by _submit before the statement is queued
+                    raise ApiError("ExecuteStatementException", "FATAL: the statement has no warehouse")
                 st.session = self._open_session(st.warehouse, st.target)
             except ApiError as exc:
                 st.status, st.error, st.updated = "FAILED", exc.message, _now()
@@ -395,6 +399,9 @@ class DataApi:
         if not st.has_result_set():
             raise ApiError("ResourceNotFoundException", "Query does not have result. Please check query status.")
         res = st.result
+        if res is None or res.fields is None:  # has_result_set() said otherwise
+            raise ApiError("ResourceNotFoundException", "Query does not have result. Please check query status.")
+        fields = res.fields
         start = 0
         if p.get("NextToken"):
             try:
@@ -403,26 +410,27 @@ class DataApi:
                 start = int(token["row"])
             except Exception:
                 raise ApiError("ValidationException", "Invalid NextToken.") from None
-        meta = self._column_metadata(st)
-        records, size, i = [], 0, start
+        meta = self._column_metadata(fields, st.target)
+        records: list[list[dict[str, object]]] = []
+        size, i = 0, start
         while i < len(res.rows):
-            rec = [_field(v, f.type_oid) for v, f in zip(res.rows[i], res.fields)]
+            rec = [_field(v, f.type_oid) for v, f in zip(res.rows[i], fields)]
             size += len(json.dumps(rec))
             if records and size > self.page_bytes:
                 break
             records.append(rec)
             i += 1
-        out = {"Records": records, "ColumnMetadata": meta, "TotalNumRows": len(res.rows)}
+        out: dict[str, object] = {"Records": records, "ColumnMetadata": meta, "TotalNumRows": len(res.rows)}
         if i < len(res.rows):
             out["NextToken"] = json.dumps({"id": st.id, "row": i}).encode().hex()
         return out
 
-    def _column_metadata(self, st: Statement) -> list[dict]:
-        wh = self._warehouse(st.target)
+    def _column_metadata(self, fields: list[Field], target: dict) -> list[dict]:
+        wh = self._warehouse(target)
         names = _type_names(wh)
-        tables = _table_names(wh, st.target.get("Database", "dev"), {f.table_oid for f in st.result.fields})
+        tables = _table_names(wh, target.get("Database", "dev"), {f.table_oid for f in fields})
         out = []
-        for f in st.result.fields:
+        for f in fields:
             tname = names.get(f.type_oid, str(f.type_oid))
             precision, scale, length = PRECISION.get(f.type_oid, 0), 0, 0
             if f.type_oid == 1700 and f.typmod > 0:
@@ -485,7 +493,7 @@ class DataApi:
                 out.append(d)
         size = min(int(p.get("MaxResults") or 100), 100)
         start = int(p.get("NextToken") or 0)
-        page = {"Statements": out[start : start + size]}
+        page: dict[str, object] = {"Statements": out[start : start + size]}
         if start + size < len(out):
             page["NextToken"] = str(start + size)
         return page
@@ -545,7 +553,7 @@ def bind_named(sql: str, params: list[dict]) -> tuple[str, list]:
     return "".join(out), [given[n] for n in order]
 
 
-def _field(v: bytes | None, oid: int) -> dict:
+def _field(v: bytes | None, oid: int) -> dict[str, object]:
     if v is None:
         return {"isNull": True}
     s = v.decode()
@@ -561,15 +569,15 @@ def _field(v: bytes | None, oid: int) -> dict:
 _TYPE_CACHE: dict[int, dict[int, str]] = {}
 
 
-def _type_names(wh) -> dict[int, str]:
+def _type_names(wh: Warehouse) -> dict[int, str]:
     key = id(wh)
     if key not in _TYPE_CACHE:
         rows = wh.admin_query("postgres", "SELECT oid, typname FROM pg_type").text_rows()
-        _TYPE_CACHE[key] = {int(o): n for o, n in rows}
+        _TYPE_CACHE[key] = {int(not_null(o)): not_null(n) for o, n in rows}
     return _TYPE_CACHE[key]
 
 
-def _table_names(wh, database: str, oids: set[int]) -> dict[int, tuple[str, str]]:
+def _table_names(wh: Warehouse, database: str, oids: set[int]) -> dict[int, tuple[str, str]]:
     oids = {o for o in oids if o}
     if not oids:
         return {}
@@ -578,4 +586,4 @@ def _table_names(wh, database: str, oids: set[int]) -> dict[int, tuple[str, str]
         "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         f"WHERE c.oid IN ({','.join(str(o) for o in oids)})",
     ).text_rows()
-    return {int(o): (s, t) for o, s, t in rows}
+    return {int(not_null(o)): (not_null(s), not_null(t)) for o, s, t in rows}

@@ -57,7 +57,7 @@ class TableAttrs:
     def record_sql(self, relation: str) -> str:
         """The call that records these attributes for ``relation`` (a quoted name)."""
 
-        def lit(v):
+        def lit(v: str | None) -> str:
             return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
 
         keys = "ARRAY[" + ",".join(lit(k) for k in self.sortkeys) + "]::text[]"
@@ -197,7 +197,7 @@ def parse_create_table(sql: str) -> CreateTable:
         if not as_query:
             raise SqlError("syntax error at end of input", "42601")
     elif not c.at_end():
-        raise SqlError(f'syntax error at or near "{c.peek().text}"', "42601")
+        raise SqlError(f'syntax error at or near "{c.near()}"', "42601")
     if not columns and as_query is None:
         raise SqlError("syntax error: a column list or AS query is required", "42601")
     names = [n for n, _ in columns if n]
@@ -283,7 +283,7 @@ def _column(c: Cursor, attrs: TableAttrs, distkeys: list[str], sortkeys: list[st
             if mode != "case_sensitive":
                 raise not_supported(f"COLLATE {mode.upper()}")
         else:
-            raise SqlError(f'syntax error at or near "{c.peek().text}"', "42601")
+            raise SqlError(f'syntax error at or near "{c.near()}"', "42601")
     return name, " ".join(parts)
 
 
@@ -414,5 +414,5 @@ def parse_alter(sql: str) -> AlterDistSort | None:
     else:
         return None
     if not c.at_end():
-        raise SqlError(f'syntax error at or near "{c.peek().text}"', "42601")
+        raise SqlError(f'syntax error at or near "{c.near()}"', "42601")
     return out

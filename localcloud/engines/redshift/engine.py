@@ -30,10 +30,13 @@ import random
 import re
 import secrets
 import string
+import subprocess
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ... import config, seam, security_groups
 from ...awserrors import error
@@ -42,6 +45,7 @@ from .. import Engine
 from .persist import RedshiftPersistence
 
 if TYPE_CHECKING:
+    from .io import DbApiConnection
     from .runtime import Runtime
     from .warehouse import Warehouse
 
@@ -67,7 +71,7 @@ _PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!#$%&()*+,-.:;<=>?[
 JSON = "application/x-amz-json-1.1"
 
 
-def _bool(value) -> bool:
+def _bool(value: object) -> bool:
     return str(value).lower() == "true"
 
 
@@ -88,7 +92,7 @@ def _generate_password() -> str:
             return pw
 
 
-def _json_default(value):
+def _json_default(value: object) -> float:
     if isinstance(value, dt.datetime):
         return value.timestamp()  # the JSON protocols' timestamps: epoch seconds
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -136,7 +140,7 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     @property
-    def _warehouses_dir(self):
+    def _warehouses_dir(self) -> Path:
         return self.ctx.state_dir / "warehouses"
 
     # ---- the runtime, built on first use ---------------------------------------------------------
@@ -152,7 +156,7 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         from .runtime import Runtime
         from .warehouse import Hooks
 
-        def spawn(argv, name, **popen_kw):
+        def spawn(argv: list[str], name: str, **popen_kw: Any) -> subprocess.Popen:
             return self.ctx.processes.spawn(argv, name=name, owner=self.name, **popen_kw).popen
 
         hooks = Hooks(
@@ -171,7 +175,12 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         sl = rt.serverless
         sl.create_admin_secret = self._create_namespace_secret
         sl.delete_admin_secret = lambda arn: seam.secret_delete(arn, self.ctx.region)
-        sl.allow_for = lambda wg: lambda source_ip, name=wg["workgroupName"]: self._workgroup_allowed(name)
+
+        def allow_for(wg: dict) -> Callable[[str], bool]:
+            name = wg["workgroupName"]
+            return lambda source_ip: self._workgroup_allowed(name)
+
+        sl.allow_for = allow_for
         sl.new_id = self._new_id
         rt.data_api.resolve_secret = self._resolve_secret
         return rt
@@ -186,7 +195,7 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         return None
 
     # ---- answers in the JSON protocols (Serverless, Data API) ------------------------------------
-    def _json(self, call: Call, fn, params: dict | None = None) -> Response:
+    def _json(self, call: Call, fn: Callable[[dict], dict], params: dict | None = None) -> Response:
         from .errors import ApiError
 
         try:
@@ -260,7 +269,7 @@ class RedshiftEngine(RedshiftPersistence, Engine):
     def _api_ListTagsForResource(self, call: Call) -> Response:
         return self._json(call, self.runtime.serverless.list_tags_for_resource)
 
-    def _check_groups(self, call: Call, group_ids, what: str) -> Response | None:
+    def _check_groups(self, call: Call, group_ids: list[str] | None, what: str) -> Response | None:
         for gid in group_ids or []:
             if not seam.ec2_group_exists(gid, call.region):
                 return error(call, "ValidationException", f"The security group {gid} in {what} does not exist.")
@@ -411,7 +420,6 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         ident = p["ClusterIdentifier"]
         cluster = seam.find_redshift_cluster(ident, call.region)
         user = p["MasterUsername"]
-        password = p.get("MasterUserPassword")
         secret_arn = None
         if _bool(p.get("ManageMasterPassword")):
             password = _generate_password()
@@ -423,6 +431,8 @@ class RedshiftEngine(RedshiftPersistence, Engine):
                 call.region,
                 p.get("MasterPasswordSecretKmsKeyId"),
             )
+        else:
+            password = p["MasterUserPassword"]  # _api_CreateCluster refused a request without one
         roles = call.param_list("IamRoles.IamRoleArn")
         wh = self.runtime.create_warehouse(
             f"cluster:{ident}",
@@ -516,7 +526,7 @@ class RedshiftEngine(RedshiftPersistence, Engine):
                 )
 
     # ---- federated query --------------------------------------------------------------------------
-    def _federated_connect(self, options: dict):
+    def _federated_connect(self, options: dict) -> DbApiConnection:
         from .federation import connect
 
         return connect(self, options)

@@ -19,11 +19,13 @@ SELECTs over warehouse tables are explained; anything else is refused as NOT_SUP
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from .errors import SqlError, not_supported
+from .pgwire import not_null
 from .slices import TableMeta, Topology, effective_style
 
 
@@ -65,7 +67,7 @@ class TableLookup:
         raise NotImplementedError
 
 
-def explain(tree: exp.Expression, lookup: TableLookup, topo: Topology) -> list[str]:
+def explain(tree: exp.Expr, lookup: TableLookup, topo: Topology) -> list[str]:
     if not isinstance(tree, exp.Select) or tree.find(exp.Subquery) or tree.args.get("with_") or tree.args.get("with"):
         raise not_supported("EXPLAIN of anything but a single SELECT over warehouse tables (no subqueries or CTEs)")
     from_ = tree.args.get("from_") or tree.args.get("from")
@@ -93,7 +95,7 @@ def explain(tree: exp.Expression, lookup: TableLookup, topo: Topology) -> list[s
     return node.lines()
 
 
-def _conjuncts(e: exp.Expression):
+def _conjuncts(e: exp.Expr) -> Iterator[exp.Expr]:
     if isinstance(e, exp.And):
         yield from _conjuncts(e.left)
         yield from _conjuncts(e.right)
@@ -107,7 +109,7 @@ def _alias(t: exp.Table) -> str:
     return (t.alias or t.name).lower()
 
 
-def _scan(t: exp.Expression, lookup: TableLookup, topo: Topology, conjuncts: list[exp.Expression]) -> Input:
+def _scan(t: exp.Expr, lookup: TableLookup, topo: Topology, conjuncts: list[exp.Expr]) -> Input:
     if not isinstance(t, exp.Table):
         raise not_supported("EXPLAIN of a FROM item that is not a table")
     meta = lookup.meta(t)
@@ -119,7 +121,7 @@ def _scan(t: exp.Expression, lookup: TableLookup, topo: Topology, conjuncts: lis
     rows = lookup.count(t, where_sql)
     total_rows = lookup.count(t, None)
     style, _ = effective_style(meta, total_rows, topo)
-    keys = {(alias, meta.distkey)} if style == "KEY" else set()
+    keys = {(alias, not_null(meta.distkey))} if style == "KEY" else set()
     sorted_on = {(alias, meta.sortkeys[0])} if meta.sortkeys and meta.sortstyle == "COMPOUND" else set()
     name = t.name + (f" {t.alias}" if t.alias else "")
     details = [f"Filter: ({where_sql})"] if where_sql else []
@@ -127,8 +129,8 @@ def _scan(t: exp.Expression, lookup: TableLookup, topo: Topology, conjuncts: lis
     return Input(node, rows, {alias}, style, keys, sorted_on)
 
 
-def _join_pairs(on: exp.Expression | None, left: Input, right: Input) -> list[tuple[tuple[str, str], tuple[str, str]]]:
-    pairs = []
+def _join_pairs(on: exp.Expr | None, left: Input, right: Input) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     if on is None:
         return pairs
     for c in _conjuncts(on):

@@ -29,6 +29,8 @@ import io
 import json
 import operator
 import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pyarrow.parquet as pq
 from sqlglot import exp
@@ -38,7 +40,31 @@ from .loadopts import parse_authorization, resolve_role, split_s3
 from .session import Plan, _conjuncts, _literal
 from .sqltext import Cursor, quote_ident, quote_literal, tree_to_postgres
 
+if TYPE_CHECKING:
+    from .session import Session, Sink
+
 KIND_DATA_CATALOG, KIND_MYSQL = 1, 3
+PyValue = str | int | float  # a literal of a WHERE comparison, as Python reads it
+# (column, operator, literal values, the comparison's node): what partition pruning and pushdown use
+Pred = tuple[str, str, list[PyValue], exp.Expr]
+
+
+class ExternalScan(TypedDict):
+    """One external table read for a query: a row of SYS_EXTERNAL_QUERY_DETAIL/SVL_S3QUERY_SUMMARY."""
+
+    source_type: str
+    table: str
+    format: str | None
+    location: str
+    total_partitions: int
+    qualified_partitions: int
+    files: int
+    scanned_bytes: int
+    rows: int
+    returned_bytes: int
+    text: str | None
+
+
 _HIVE_TO_PG = {
     "string": "varchar",
     "int": "integer",
@@ -79,7 +105,7 @@ _MYSQL_TO_PG = {
 }
 
 
-def create_external_schema(session, sql: str, sink) -> None:
+def create_external_schema(session: Session, sql: str, sink: Sink) -> None:
     c = Cursor(sql)
     c.expect("create", "external", "schema")
     if_not_exists = c.accept("if", "not", "exists")
@@ -115,7 +141,7 @@ def create_external_schema(session, sql: str, sink) -> None:
         elif c.accept("catalog_role"):
             c.accept("default") or c.string()
         else:
-            raise SqlError(f'syntax error at or near "{c.peek().text}"', "42601")
+            raise SqlError(f'syntax error at or near "{c.near()}"', "42601")
     if not database:
         raise SqlError("DATABASE is required in CREATE EXTERNAL SCHEMA", "42601")
     opts["iam_role_arn"] = resolve_role(session, opts)
@@ -148,12 +174,12 @@ def create_external_schema(session, sql: str, sink) -> None:
     sink.done("CREATE SCHEMA")
 
 
-def plan_external(session, sql: str, tree: exp.Expression, refs: list[exp.Table], schemas: dict) -> Plan:
+def plan_external(session: Session, sql: str, tree: exp.Expr, refs: list[exp.Table], schemas: dict[str, dict]) -> Plan:
     if not isinstance(tree, (exp.Select, exp.Union)):
         raise SqlError("Cannot modify an external table: external tables are read-only", "0A000")
     where = tree.args.get("where") if isinstance(tree, exp.Select) else None
     conjuncts = list(_conjuncts(where.this)) if where is not None else []
-    loads = []
+    loads: list[tuple[str, str, dict, str, list[Pred], set[str] | None]] = []
     for i, t in enumerate(refs):
         schema = t.db.lower()
         info = schemas[schema]
@@ -166,7 +192,7 @@ def plan_external(session, sql: str, tree: exp.Expression, refs: list[exp.Table]
         new.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         t.replace(new)
     pg_sql = tree_to_postgres(tree)
-    stats: list[dict] = []
+    stats: list[ExternalScan] = []
 
     def prepare() -> None:
         stats.clear()
@@ -182,10 +208,10 @@ def plan_external(session, sql: str, tree: exp.Expression, refs: list[exp.Table]
     return Plan("pass", sql, pg_sql=pg_sql, prepare=prepare, after=after, is_query=True)
 
 
-def _columns_used(tree, t: exp.Table, alias: str, only: bool) -> set[str] | None:
+def _columns_used(tree: exp.Expr, t: exp.Table, alias: str, only: bool) -> set[str] | None:
     if any(isinstance(s, exp.Star) for s in tree.find_all(exp.Star)):
         return None
-    out = set()
+    out: set[str] = set()
     for c in tree.find_all(exp.Column):
         q = c.table.lower()
         if q == alias.lower() or (not q and only):
@@ -193,20 +219,27 @@ def _columns_used(tree, t: exp.Table, alias: str, only: bool) -> set[str] | None
     return out
 
 
-def _preds(conjuncts, alias: str, only: bool) -> list[tuple[str, str, list]]:
-    """(column, op, python literal values) comparisons of this table's columns with literals."""
-    ops = {exp.EQ: "=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<=", exp.NEQ: "<>"}
+def _preds(conjuncts: list[exp.Expr], alias: str, only: bool) -> list[Pred]:
+    """(column, op, python literal values, node) comparisons of this table's columns with literals."""
+    ops: dict[type[exp.Expr], str] = {
+        exp.EQ: "=",
+        exp.GT: ">",
+        exp.GTE: ">=",
+        exp.LT: "<",
+        exp.LTE: "<=",
+        exp.NEQ: "<>",
+    }
     flip = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "<>": "<>"}
-    out = []
+    out: list[Pred] = []
 
-    def mine(c) -> bool:
+    def mine(c: exp.Expr) -> bool:
         return isinstance(c, exp.Column) and (c.table.lower() == alias or (not c.table and only))
 
     for c in conjuncts:
         op = ops.get(type(c))
-        if op and mine(c.left) and _literal(c.right):
+        if op and isinstance(c, exp.Binary) and mine(c.left) and _literal(c.right):
             out.append((c.left.name.lower(), op, [_pyval(c.right)], c))
-        elif op and mine(c.right) and _literal(c.left):
+        elif op and isinstance(c, exp.Binary) and mine(c.right) and _literal(c.left):
             out.append((c.right.name.lower(), flip[op], [_pyval(c.left)], c))
         elif isinstance(c, exp.In) and mine(c.this) and all(_literal(v) for v in c.expressions):
             out.append((c.this.name.lower(), "in", [_pyval(v) for v in c.expressions], c))
@@ -215,17 +248,20 @@ def _preds(conjuncts, alias: str, only: bool) -> list[tuple[str, str, list]]:
     return out
 
 
-def _pyval(e: exp.Expression):
+def _pyval(e: exp.Expr) -> PyValue:
     while isinstance(e, exp.Cast):
         e = e.this
     if isinstance(e, exp.Literal):
         return e.this if e.is_string else (float(e.this) if "." in e.this else int(e.this))
     if isinstance(e, exp.Neg):
-        return -_pyval(e.this)
+        inner = _pyval(e.this)
+        if not isinstance(inner, str):  # -'5' is no number here: its SQL text, as for any other expression
+            return -inner
     return e.sql()
 
 
-def _typed(value, hive_type: str):
+# Any: partition values and literals of whatever type the column has, compared under try/except TypeError
+def _typed(value: PyValue | None, hive_type: str) -> Any:
     t = hive_type.lower()
     if value is None:
         return None
@@ -241,15 +277,23 @@ def _typed(value, hive_type: str):
     return str(value)
 
 
-_CMP = {"=": operator.eq, "<>": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+_CMP: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
-def _matches(values: dict, preds, types: dict) -> bool:
+def _matches(values: dict[str, str], preds: list[Pred], types: dict[str, str]) -> bool:
     for col, op, lits, _ in preds:
         if col not in values:
             continue
         v = _typed(values[col], types[col])
         ls = [_typed(x, types[col]) for x in lits]
+        ok: bool
         try:
             if op == "in":
                 ok = v in ls
@@ -276,9 +320,16 @@ def _pg_type(hive: str) -> str:
 # -- Spectrum --------------------------------------------------------------------------------------
 
 
-def _load_spectrum(session, schema, name, info, temp, preds, cols_used) -> dict:
+def _load_spectrum(
+    session: Session, schema: str, name: str, info: dict, temp: str, preds: list[Pred], cols_used: set[str] | None
+) -> ExternalScan:
     wh = session.warehouse
-    table = wh.hooks.catalog.get_table(info["database"], name)
+    s3, catalog = wh.hooks.s3, wh.hooks.catalog
+    if s3 is None or catalog is None:
+        raise not_supported(
+            "Spectrum without an S3 reader and a Glue catalog reader (the warehouse was not wired to them)"
+        )
+    table = catalog.get_table(info["database"], name)
     if table is None:
         raise SqlError(f'relation "{schema}.{name}" does not exist', "42P01")
     sd = table.get("StorageDescriptor") or {}
@@ -296,7 +347,7 @@ def _load_spectrum(session, schema, name, info, temp, preds, cols_used) -> dict:
     locations: list[tuple[dict, str]] = []
     total_parts = 0
     if pkeys:
-        parts = wh.hooks.catalog.get_partitions(info["database"], name)
+        parts = catalog.get_partitions(info["database"], name)
         total_parts = len(parts)
         part_preds = [p for p in preds if p[0] in dict(pkeys)]
         for part in parts:
@@ -316,13 +367,14 @@ def _load_spectrum(session, schema, name, info, temp, preds, cols_used) -> dict:
         bucket, prefix = split_s3(location)
         if prefix and not prefix.endswith("/"):
             prefix += "/"
-        for key, size in wh.hooks.s3.list(bucket, prefix):
+        for key, size in s3.list(bucket, prefix):
             rel = key[len(prefix) :]
             if key.endswith("/") or key.endswith("_$folder$") or any(p.startswith(("_", ".")) for p in rel.split("/")):
                 continue
-            body = wh.hooks.s3.get(bucket, key)
+            body = s3.get(bucket, key)
             files += 1
             tail = [values.get(k) for k, _ in pkeys]
+            recs: Sequence[list[SpectrumValue]]
             if fmt == "parquet":
                 recs, nbytes = _parquet(body, [c for c, _ in columns], cols_used)
                 scanned += nbytes
@@ -356,8 +408,8 @@ def _load_spectrum(session, schema, name, info, temp, preds, cols_used) -> dict:
     }
 
 
-def _pg_line(values) -> bytes:
-    out = []
+def _pg_line(values: Sequence[object]) -> bytes:
+    out: list[str] = []
     for v in values:
         if v is None:
             out.append("\\N")
@@ -367,7 +419,11 @@ def _pg_line(values) -> bytes:
     return ("\t".join(out) + "\n").encode()
 
 
-def _parquet(body: bytes, names: list[str], used: set[str] | None):
+# a value read from a lake file: text (numbers as their text), a boolean, or NULL
+SpectrumValue = str | bool | None
+
+
+def _parquet(body: bytes, names: list[str], used: set[str] | None) -> tuple[list[list[SpectrumValue]], int]:
     f = pq.ParquetFile(io.BytesIO(body))
     file_cols = {n.lower(): n for n in f.schema_arrow.names}
     wanted = [n for n in names if used is None or n in used]
@@ -383,9 +439,9 @@ def _parquet(body: bytes, names: list[str], used: set[str] | None):
     table = f.read(columns=read) if read else None
     nrows = md.num_rows
     data = {n.lower(): table.column(n).to_pylist() for n in read} if table is not None else {}
-    recs = []
+    recs: list[list[SpectrumValue]] = []
     for i in range(nrows):
-        rec = []
+        rec: list[SpectrumValue] = []
         for n in names:
             v = data.get(n, [None] * nrows)[i] if n in data else None
             if isinstance(v, dt.datetime):
@@ -397,8 +453,8 @@ def _parquet(body: bytes, names: list[str], used: set[str] | None):
     return recs, nbytes
 
 
-def _json_lines(body: bytes, columns):
-    recs = []
+def _json_lines(body: bytes, columns: list[tuple[str, str]]) -> list[list[SpectrumValue]]:
+    recs: list[list[SpectrumValue]] = []
     for line in body.decode("utf-8", errors="replace").splitlines():
         if not line.strip():
             continue
@@ -407,7 +463,7 @@ def _json_lines(body: bytes, columns):
         except json.JSONDecodeError as exc:
             raise SqlError(f"Spectrum Scan Error: invalid JSON: {exc.msg}", "XX000") from None
         low = {k.lower(): v for k, v in obj.items()} if isinstance(obj, dict) else {}
-        rec = []
+        rec: list[SpectrumValue] = []
         for c, _ in columns:
             v = low.get(c)
             if isinstance(v, (dict, list)):
@@ -421,7 +477,9 @@ def _json_lines(body: bytes, columns):
     return recs
 
 
-def _delimited(body: bytes, columns, fmt: str, serde_params: dict, skip: int):
+def _delimited(
+    body: bytes, columns: list[tuple[str, str]], fmt: str, serde_params: dict, skip: int
+) -> list[list[SpectrumValue]]:
     text = body.decode("utf-8", errors="replace")
     if fmt == "opencsv":
         reader = csv.reader(
@@ -433,7 +491,7 @@ def _delimited(body: bytes, columns, fmt: str, serde_params: dict, skip: int):
     else:
         delim = serde_params.get("field.delim", "\x01")
         rows = [line.split(delim) for line in text.splitlines()]
-    recs = []
+    recs: list[list[SpectrumValue]] = []
     for row in rows[skip:]:
         if not row or row == [""]:
             continue
@@ -447,13 +505,18 @@ def _delimited(body: bytes, columns, fmt: str, serde_params: dict, skip: int):
 # -- federated MySQL ----------------------------------------------------------------------------------
 
 
-def _load_mysql(session, schema, name, info, temp, preds, cols_used) -> dict:
+def _load_mysql(
+    session: Session, schema: str, name: str, info: dict, temp: str, preds: list[Pred], cols_used: set[str] | None
+) -> ExternalScan:
     wh = session.warehouse
+    connect = wh.hooks.federated_connect
+    if connect is None:  # CREATE EXTERNAL SCHEMA ... FROM MYSQL refused it already
+        raise not_supported("federated query without a MySQL connector (the warehouse was not wired to RDS)")
     options = {k: info.get(k) for k in ("uri", "port", "secret_arn", "iam_role", "remote_schema")}
     options["database"] = info["database"]
     options["warehouse"] = wh.config.name  # whose security groups the connection leaves from
     try:
-        conn = wh.hooks.federated_connect(options)
+        conn = connect(options)
     except Exception as exc:
         raise SqlError(f"Federated query: could not connect to the MySQL database: {exc}", "08001") from None
     try:
@@ -467,7 +530,8 @@ def _load_mysql(session, schema, name, info, temp, preds, cols_used) -> dict:
         meta = cur.fetchall()
         if not meta:
             raise SqlError(f'relation "{schema}.{name}" does not exist', "42P01")
-        cols, pg_cols = [], []
+        cols: list[tuple[str, str, str]] = []
+        pg_cols: list[str] = []
         for cname, dtype, clen, prec, scale in meta:
             cname = cname.decode() if isinstance(cname, bytes) else cname
             dtype = (dtype.decode() if isinstance(dtype, bytes) else dtype).lower()
@@ -481,7 +545,7 @@ def _load_mysql(session, schema, name, info, temp, preds, cols_used) -> dict:
                 raise not_supported(f"the MySQL column type {dtype.upper()} in federated query")
             cols.append((cname.lower(), cname, dtype))
             pg_cols.append(f"{quote_ident(cname.lower())} {pg}")
-        pushed = []
+        pushed: list[str] = []
         known = {c for c, _, _ in cols}
         for col, _op, _lits, node in preds:
             if col in known:
@@ -517,7 +581,7 @@ def _load_mysql(session, schema, name, info, temp, preds, cols_used) -> dict:
     }
 
 
-def _mysql_value(v):
+def _mysql_value(v: object) -> str | None:
     if v is None:
         return None
     if isinstance(v, (bytes, bytearray)):
@@ -530,13 +594,13 @@ def _mysql_value(v):
     return str(v)
 
 
-def _log_external(session, stats: list[dict], start: float, end: float) -> None:
+def _log_external(session: Session, stats: list[ExternalScan], start: float, end: float) -> None:
     if not stats:
         return
     wh = session.warehouse
     uid = wh._user_id(session.database, session.user)
     qid = session.last.get("query_id", 0)
-    values = []
+    values: list[str] = []
     for seg, s in enumerate(stats):
         values.append(
             f"({uid}, {qid}, {seg}, to_timestamp({start:.6f}) AT TIME ZONE 'UTC', to_timestamp({end:.6f}) AT TIME ZONE "
@@ -554,11 +618,13 @@ def _log_external(session, stats: list[dict], start: float, end: float) -> None:
     _ = time
 
 
-def refresh_external_views(session) -> None:
+def refresh_external_views(session: Session) -> None:
     """Fill SVV_EXTERNAL_TABLES/COLUMNS/PARTITIONS from the Glue catalog (data catalog schemas)."""
     wh = session.warehouse
     cat = wh.hooks.catalog
-    tables, columns, partitions = [], [], []
+    tables: list[list[object]] = []
+    columns: list[list[object]] = []
+    partitions: list[list[object]] = []
     for schema, info in sorted(wh.external_schemas(session.database).items()):
         if info["kind"] != KIND_DATA_CATALOG or cat is None:
             continue
@@ -611,7 +677,7 @@ def refresh_external_views(session) -> None:
                         ]
                     )
 
-    def rows(table: str, data: list[list]) -> str:
+    def rows(table: str, data: list[list[object]]) -> str:
         if not data:
             return ""
         vals = ", ".join(

@@ -30,10 +30,14 @@ import boto3
 from ... import config, seam, security_groups
 
 if TYPE_CHECKING:
+    from mypy_boto3_rds import RDSClient
+    from mypy_boto3_rds.type_defs import DBInstanceTypeDef
+
     from .engine import RedshiftEngine
+    from .io import DbApiConnection
 
 CONNECT_TIMEOUT_S = 10
-_clients: dict[int, object] = {}
+_clients: dict[int, RDSClient] = {}
 _lock = threading.Lock()
 
 
@@ -42,7 +46,7 @@ def warehouse_address(region: str) -> str:
     return str(ipaddress.ip_network(cidr, strict=False)[4])
 
 
-def _rds(engine: RedshiftEngine):
+def _rds(engine: RedshiftEngine) -> RDSClient:
     """A boto3 RDS client for this daemon's own endpoint (the endpoints the RDS engine shows)."""
     with _lock:
         client = _clients.get(engine.ctx.port)
@@ -57,7 +61,7 @@ def _rds(engine: RedshiftEngine):
         return client
 
 
-def find_instance(engine: RedshiftEngine, host: str, port: int) -> dict | None:
+def find_instance(engine: RedshiftEngine, host: str, port: int) -> DBInstanceTypeDef | None:
     pages = _rds(engine).get_paginator("describe_db_instances").paginate()
     for page in pages:
         for db in page["DBInstances"]:
@@ -80,9 +84,10 @@ def admits_warehouse(db_groups: list[str], warehouse_groups: list[str], port: in
     return security_groups.allows(rules, source, "tcp", port)
 
 
-def connect(engine: RedshiftEngine, options: dict):
+def connect(engine: RedshiftEngine, options: dict) -> DbApiConnection:
     """A DB-API connection to the MySQL database the external schema names (the runtime's hook)."""
     import mysql.connector
+    from mysql.connector.abstracts import MySQLConnectionAbstract
 
     region = engine.ctx.region
     host, port = str(options.get("uri") or ""), int(options.get("port") or 3306)
@@ -105,7 +110,7 @@ def connect(engine: RedshiftEngine, options: dict):
             f"({', '.join(db_groups) or 'none'}) do not allow tcp/{moto_db.port} from the warehouse "
             f"(its security groups {', '.join(wh_groups) or 'none'}, address {warehouse_address(region)})"
         )
-    return mysql.connector.connect(
+    conn = mysql.connector.connect(
         host=host,
         port=port,
         user=secret.get("username"),
@@ -113,3 +118,7 @@ def connect(engine: RedshiftEngine, options: dict):
         database=options.get("database"),
         connection_timeout=CONNECT_TIMEOUT_S,
     )
+    if not isinstance(conn, MySQLConnectionAbstract):  # a pooled connection comes only with pool_* arguments
+        conn.close()
+        raise ConnectionError("mysql.connector answered a pooled connection")
+    return conn

@@ -14,7 +14,15 @@ localcloud; the engine passes in-process ones (``lake.py``).
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_glue import GlueClient
+    from mypy_boto3_s3 import S3Client
+
+# A Glue API shape (a Database, Table or Partition as boto3's Glue client answers it)
+GlueShape = Mapping[str, Any]
 
 
 class S3Access(Protocol):
@@ -24,10 +32,25 @@ class S3Access(Protocol):
 
 
 class CatalogAccess(Protocol):
-    def get_database(self, name: str) -> dict | None: ...
-    def get_table(self, database: str, name: str) -> dict | None: ...
-    def get_tables(self, database: str) -> list[dict]: ...
-    def get_partitions(self, database: str, table: str) -> list[dict]: ...
+    def get_database(self, name: str) -> GlueShape | None: ...
+    def get_table(self, database: str, name: str) -> GlueShape | None: ...
+    def get_tables(self, database: str) -> Sequence[GlueShape]: ...
+    def get_partitions(self, database: str, table: str) -> Sequence[GlueShape]: ...
+
+
+class DbApiCursor(Protocol):
+    """The part of a DB-API 2.0 cursor federated query uses (``mysql.connector``'s)."""
+
+    # Any: PEP 249 leaves parameter and row types to each driver
+    def execute(self, operation: str, params: Any = ...) -> object: ...
+    def fetchall(self) -> Sequence[Any]: ...
+
+
+class DbApiConnection(Protocol):
+    """What ``federated_connect`` returns: a DB-API 2.0 connection."""
+
+    def cursor(self) -> DbApiCursor: ...
+    def close(self) -> None: ...
 
 
 class NoSuchBucket(Exception):
@@ -35,11 +58,11 @@ class NoSuchBucket(Exception):
 
 
 class Boto3S3:
-    def __init__(self, client) -> None:
+    def __init__(self, client: S3Client) -> None:
         self.client = client
 
     def list(self, bucket: str, prefix: str) -> list[tuple[str, int]]:
-        out = []
+        out: list[tuple[str, int]] = []
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 out += [(o["Key"], o["Size"]) for o in page.get("Contents", [])]
@@ -58,29 +81,29 @@ class Boto3S3:
 
 
 class Boto3Glue:
-    def __init__(self, client) -> None:
+    def __init__(self, client: GlueClient) -> None:
         self.client = client
 
-    def get_database(self, name: str) -> dict | None:
+    def get_database(self, name: str) -> GlueShape | None:
         try:
             return self.client.get_database(Name=name)["Database"]
         except self.client.exceptions.EntityNotFoundException:
             return None
 
-    def get_table(self, database: str, name: str) -> dict | None:
+    def get_table(self, database: str, name: str) -> GlueShape | None:
         try:
             return self.client.get_table(DatabaseName=database, Name=name)["Table"]
         except self.client.exceptions.EntityNotFoundException:
             return None
 
-    def get_tables(self, database: str) -> list[dict]:
-        out = []
+    def get_tables(self, database: str) -> Sequence[GlueShape]:
+        out: list[GlueShape] = []
         for page in self.client.get_paginator("get_tables").paginate(DatabaseName=database):
             out += page["TableList"]
         return out
 
-    def get_partitions(self, database: str, table: str) -> list[dict]:
-        out = []
+    def get_partitions(self, database: str, table: str) -> Sequence[GlueShape]:
+        out: list[GlueShape] = []
         for page in self.client.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table):
             out += page["Partitions"]
         return out

@@ -9,13 +9,18 @@ the API).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ... import seam
 from ..athena import catalog as glue_catalog
 from ..athena.catalog import CatalogError
 from ..athena.s3store import S3Object, S3Store
-from .io import NoSuchBucket
+from .io import GlueShape, NoSuchBucket
+
+if TYPE_CHECKING:
+    from moto.glue.models import FakeTable
 
 
 class LakeS3:
@@ -43,27 +48,27 @@ class LakeS3:
 class LakeCatalog:
     """The Glue Data Catalog in Glue's API shapes (what ``glue.get_table`` would answer)."""
 
-    def get_database(self, name: str) -> dict | None:
+    def get_database(self, name: str) -> GlueShape | None:
         db = glue_catalog.find_database(name)
         return None if db is None else {"Name": db.name}
 
-    def _table(self, database: str, name: str):
+    def _table(self, database: str, name: str) -> FakeTable | None:
         db = glue_catalog.find_database(database)
         return None if db is None else glue_catalog.find_table(db, name)
 
-    def get_table(self, database: str, name: str) -> dict | None:
+    def get_table(self, database: str, name: str) -> GlueShape | None:
         table = self._table(database, name)
         return None if table is None else table.as_dict()
 
-    def get_tables(self, database: str) -> list[dict]:
+    def get_tables(self, database: str) -> Sequence[GlueShape]:
         db = glue_catalog.find_database(database)
         return [] if db is None else [t.as_dict() for t in list(db.tables.values())]
 
-    def get_partitions(self, database: str, table: str) -> list[dict]:
+    def get_partitions(self, database: str, table: str) -> Sequence[GlueShape]:
         found = self._table(database, table)
         if found is None:
             return []
-        out = []
+        out: list[GlueShape] = []
         for values, part_input in seam.glue_partitions(found):
             out.append({**part_input, "Values": list(values)})
         return out

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .errors import SqlError, not_supported
 from .sqltext import Cursor
+
+if TYPE_CHECKING:
+    from .session import Session
 
 
 def split_s3(url: str) -> tuple[str, str]:
@@ -36,7 +41,7 @@ def parse_authorization(c: Cursor, opts: dict) -> bool:
     return False
 
 
-def resolve_role(session, opts: dict) -> str:
+def resolve_role(session: Session, opts: dict) -> str:
     """The role COPY/UNLOAD acts as, checked against the roles attached to the warehouse."""
     cfg = session.warehouse.config
     role = opts.get("iam_role")

@@ -18,10 +18,23 @@ Data API statements are not kept (their ids are unknown after a restart).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ... import seam
+
+if TYPE_CHECKING:
+    from moto.redshift.models import Cluster as MotoCluster
+
+    from ...engines import EngineContext
+    from ...persistence import RestoreReport
+    from .engine import Cluster
+    from .runtime import Runtime
+    from .serverless import Workgroup
 
 log = logging.getLogger("localcloud.redshift")
 
@@ -31,11 +44,26 @@ RESTORE_TIMEOUT_S = 120  # per server: crash recovery of a lab-sized warehouse t
 class RedshiftPersistence:
     """Mixed into the Redshift engine: its ``snapshot()`` and ``restore()`` (see the module docstring)."""
 
+    if TYPE_CHECKING:  # what the engine (RedshiftEngine) provides
+        ctx: EngineContext
+        clusters: dict[str, Cluster]
+        _runtime: Runtime | None
+        _rt_lock: threading.Lock
+        _ids_drawn: int
+
+        @property
+        def runtime(self) -> Runtime: ...
+        @property
+        def _warehouses_dir(self) -> Path: ...
+        def _draw_ids(self, n: int) -> None: ...
+        def _build_runtime(self, reuse: bool = False) -> Runtime: ...
+        def _cluster_allowed(self, ident: str, region: str) -> bool: ...
+
     def snapshot(self) -> dict:
         rt = self._runtime
         if rt is None:
             return {"ids_drawn": self._ids_drawn}
-        clusters = {}
+        clusters: dict[str, dict] = {}
         for ident, state in list(self.clusters.items()):
             c = state.warehouse.config
             clusters[ident] = {
@@ -51,7 +79,7 @@ class RedshiftPersistence:
             }
         return {"ids_drawn": self._ids_drawn, **rt.serverless.export(), "clusters": clusters}
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict | None, report: RestoreReport) -> None:
         from .pgserver import Home
 
         saved = saved or {}
@@ -76,10 +104,12 @@ class RedshiftPersistence:
             t.join(RESTORE_TIMEOUT_S)
 
     # ---- Serverless ---------------------------------------------------------------------------------
-    def _restore_serverless(self, namespaces: list[dict], workgroups: list[dict], report) -> list:
+    def _restore_serverless(
+        self, namespaces: list[dict], workgroups: list[dict], report: RestoreReport
+    ) -> list[Callable[[], None]]:
         sl = self.runtime.serverless
         houses = {rec["name"]: (rec, sl.restore_namespace(rec)) for rec in namespaces}
-        ports = {}
+        ports: dict[str, int] = {}
         for rec in workgroups:
             if rec.get("namespace") in houses:
                 ports[sl.restore_workgroup(rec).name] = int(rec.get("port") or 0)
@@ -88,17 +118,17 @@ class RedshiftPersistence:
                 self._lose_namespace(report, name, f"its data folder {wh.datadir} is missing")
         # the endpoint learners have noted is kept when its port is still free
         return [
-            lambda wg=wg: self._bring_back(wg, ports[wg.name], report)
+            functools.partial(self._bring_back, wg, ports[wg.name], report)
             for wg in list(sl.workgroups.values())
             if wg.name in ports
         ]
 
-    def _bring_back(self, wg, port: int, report) -> None:
+    def _bring_back(self, wg: Workgroup, port: int, report: RestoreReport) -> None:
         if not self.runtime.serverless._bring_up(wg, port):
             log.error("redshift workgroup %s could not be restored: %s", wg.name, wg.error)
             self._lose_namespace(report, wg.namespace, f"its server did not start again ({wg.error})")
 
-    def _lose_namespace(self, report, name: str, why: str) -> None:
+    def _lose_namespace(self, report: RestoreReport, name: str, why: str) -> None:
         ns, wg = self.runtime.serverless.forget(name)
         if ns is None:
             return
@@ -111,12 +141,14 @@ class RedshiftPersistence:
         report.lose("redshift-serverless", "namespace", name, f"its data could not be restored: {why}", tags)
 
     # ---- provisioned clusters -----------------------------------------------------------------------
-    def _restore_clusters(self, records: dict, known: dict, report) -> list:
+    def _restore_clusters(
+        self, records: dict[str, dict], known: dict[str, MotoCluster], report: RestoreReport
+    ) -> list[Callable[[], None]]:
         from .engine import Cluster
         from .slices import Topology
         from .warehouse import WarehouseConfig
 
-        work = []
+        work: list[Callable[[], None]] = []
         for ident, rec in records.items():
             cluster = known.get(ident)
             if cluster is None:
@@ -143,15 +175,14 @@ class RedshiftPersistence:
             elif cluster.status in ("paused", "pausing"):
                 cluster.status = "paused"  # its server stays down until resume_cluster
             else:
-                work.append(lambda state=state, cluster=cluster: self._restart_cluster(state, cluster, report))
+                work.append(functools.partial(self._restart_cluster, state, cluster, report))
         return work
 
-    def _restart_cluster(self, state, cluster, report) -> None:
+    def _restart_cluster(self, state: Cluster, cluster: MotoCluster, report: RestoreReport) -> None:
+        ident = state.ident
         with state.lock:
             try:
-                state.warehouse.start(
-                    port=state.port, allow=lambda ip, i=state.ident: self._cluster_allowed(i, self.ctx.region)
-                )
+                state.warehouse.start(port=state.port, allow=lambda ip: self._cluster_allowed(ident, self.ctx.region))
                 state.port = state.warehouse.endpoint[1]
             except Exception as exc:
                 log.exception("redshift cluster %s could not be restored", state.ident)
@@ -159,7 +190,9 @@ class RedshiftPersistence:
                 return
         cluster.status = "available"
 
-    def _lose_cluster(self, report, ident: str, cluster, state, why: str) -> None:
+    def _lose_cluster(
+        self, report: RestoreReport, ident: str, cluster: MotoCluster, state: Cluster | None, why: str
+    ) -> None:
         self.clusters.pop(ident, None)
         if self._runtime is not None:
             self._runtime.remove_warehouse(f"cluster:{ident}")

@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .errors import SqlError
 from .pgwire import PgConn
@@ -83,13 +84,13 @@ def bindir() -> Path:
     raise PostgresMissing(INSTALL_HINT)
 
 
-def default_spawn(argv: list[str], name: str, **popen_kwargs) -> subprocess.Popen:
+def default_spawn(argv: list[str], name: str, **popen_kwargs: Any) -> subprocess.Popen:
     """Start a child process (tests and benchmarks; localcloud injects its Supervisor instead)."""
     popen_kwargs.setdefault("stdin", subprocess.DEVNULL)
     return subprocess.Popen(argv, start_new_session=True, **popen_kwargs)
 
 
-def _run_as() -> tuple[dict, int | None, int | None]:
+def _run_as() -> tuple[dict[str, Any], int | None, int | None]:
     """Popen arguments that drop root to the postgres account, and that account's ids."""
     if os.geteuid() != 0:
         return {}, None, None
@@ -103,7 +104,7 @@ def _run_as() -> tuple[dict, int | None, int | None]:
 
 
 def chown_tree(path: Path, uid: int | None, gid: int | None) -> None:
-    if uid is None:
+    if uid is None or gid is None:  # both or neither (see _run_as)
         return
     for root, dirs, files in os.walk(path):
         os.chown(root, uid, gid)
@@ -156,7 +157,7 @@ class Home:
         self.pointer = state_dir / "pg-home"
         inside = state_dir / "pg"
         old = _pointed(self.pointer)
-        if self.uid is None or _traversable(inside, self.uid, self.gid):
+        if self.uid is None or self.gid is None or _traversable(inside, self.uid, self.gid):
             self.root, self.private = inside, False
             if old is not None:  # an earlier placement (another LAB_DIR layout): not ours any more
                 shutil.rmtree(old, ignore_errors=True)
@@ -164,7 +165,7 @@ class Home:
             if not reuse:
                 shutil.rmtree(self.root, ignore_errors=True)
             self.root.mkdir(parents=True, exist_ok=True)
-            if self.uid is not None:
+            if self.uid is not None and self.gid is not None:
                 os.chown(self.root, self.uid, self.gid)
             return
         self.private = True

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import socket
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .errors import SqlError
+
+T = TypeVar("T")
 
 PROTOCOL_3 = 196608
 SSL_REQUEST = 80877103
@@ -92,7 +96,8 @@ def data_row(values: list[bytes | None]) -> bytes:
 
 def parse_data_row(payload: bytes) -> list[bytes | None]:
     (n,) = struct.unpack_from("!h", payload, 0)
-    pos, out = 2, []
+    pos = 2
+    out: list[bytes | None] = []
     for _ in range(n):
         (size,) = struct.unpack_from("!i", payload, pos)
         pos += 4
@@ -104,13 +109,24 @@ def parse_data_row(payload: bytes) -> list[bytes | None]:
     return out
 
 
+def not_null(value: T | None) -> T:
+    """A value PostgreSQL cannot return NULL for here (``count(*)``, a ``NOT NULL`` column)."""
+    if value is None:
+        raise SqlError("internal error: unexpected NULL from the warehouse's server", "XX000")
+    return value
+
+
+# What a handler's row holds (Sink.row): text, integers, booleans; int() only for INT4/INT8 columns.
+Cell = str | int | bool | None
+
+
 def _format_for(formats: list[int] | None, i: int) -> int:
     if not formats:
         return 0
     return formats[0] if len(formats) == 1 else formats[i]
 
 
-def encode_value(value, type_oid: int, fmt: int) -> bytes | None:
+def encode_value(value: Cell, type_oid: int, fmt: int) -> bytes | None:
     """Encode a Python value the runtime itself produces (text, integers, booleans)."""
     if value is None:
         return None
@@ -286,7 +302,7 @@ class PgConn:
             + message(b"E", cstr("") + struct.pack("!I", 0))
         )
 
-    def copy_in(self, sql: str, chunks) -> int:
+    def copy_in(self, sql: str, chunks: Iterable[bytes]) -> int:
         """``COPY ... FROM STDIN`` fed from an iterable of bytes; returns the rows copied."""
         self.send(message(b"Q", cstr(sql)))
         error = None

@@ -29,6 +29,7 @@ from .pgwire import (
     GSSENC_REQUEST,
     PROTOCOL_3,
     SSL_REQUEST,
+    Cell,
     Field,
     Reader,
     cstr,
@@ -71,7 +72,7 @@ class WireSink(Sink):
         if self.describe:
             self.out(row_description(fields, self.formats or [0]))
 
-    def row(self, values: list) -> None:
+    def row(self, values: list[Cell]) -> None:
         self.out(
             data_row([encode_value(v, f.type_oid, self.fmt(i)) for i, (v, f) in enumerate(zip(values, self.fields))])
         )
@@ -84,7 +85,9 @@ class WireSink(Sink):
 
 
 class Proxy:
-    def __init__(self, warehouse: Warehouse, allow: Callable[[str], bool], host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, warehouse: Warehouse, allow: Callable[[str], bool], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.warehouse = warehouse
         self.allow = allow
         self._sock = socket.create_server((host, port), backlog=64)
@@ -183,12 +186,19 @@ class Connection:
         self.proxy = proxy
         self.sock = sock
         self.reader = Reader(sock)
-        self.session: Session | None = None
+        self._session: Session | None = None  # set once the client has authenticated
         self.out_buf: list[bytes] = []
         self.stmts: dict[str, tuple[Plan | None, bytes]] = {}  # name -> (plan, parse payload)
         self.portals: dict[str, tuple[Plan | None, list[int], bytes]] = {}
         self.skipping = False  # after an error in an extended batch: ignore until Sync
         self.prepared: set[int] = set()  # plans whose prepare step ran since the last Sync
+
+    @property
+    def session(self) -> Session:
+        """The client's session: messages after the startup phase always have one."""
+        if self._session is None:
+            raise ConnectionError("no session: the client has not authenticated")
+        return self._session
 
     def send(self, data: bytes) -> None:
         self.out_buf.append(data)
@@ -219,7 +229,8 @@ class Connection:
                 )
                 return
             break
-        params, pos = {}, 4
+        params: dict[str, str] = {}
+        pos = 4
         while pos < len(body) and body[pos] != 0:
             key, pos = read_cstr(body, pos)
             params[key], pos = read_cstr(body, pos)
@@ -237,13 +248,13 @@ class Connection:
             )
             return
         try:
-            conn = wh.server.connect(user, database, application_name=params.get("application_name", ""))
+            conn = wh.running_server().connect(user, database, application_name=params.get("application_name", ""))
         except SqlError as exc:
             self.fatal(exc.fields)
             return
-        self.session = wh.new_session(conn, user, database)
+        session = self._session = wh.new_session(conn, user, database)
         key = (conn.pid, conn.secret)
-        self.proxy.register(key, self.session)
+        self.proxy.register(key, session)
         try:
             for raw in conn.startup_messages:
                 if raw[:1] == b"S" and raw[5:].startswith(b"server_version\0"):
@@ -255,7 +266,7 @@ class Connection:
             self.loop()
         finally:
             self.proxy.register(key, None)
-            wh.end_session(self.session)
+            wh.end_session(session)
 
     # -- messages ---------------------------------------------------------------------------------
     def loop(self) -> None:
@@ -329,7 +340,7 @@ class Connection:
                 self.send(message(b"E", error_payload(exc.fields)))
                 break
             qid = s.warehouse.next_query_id()
-            if plan.kind == "handler":
+            if plan.handler is not None:  # kind "handler"
                 s.current_query = qid
                 try:
                     plan.handler(s, WireSink(self.send, None, True))
@@ -471,7 +482,7 @@ class Connection:
             self.send(message(b"I"))
             return
         qid = s.warehouse.next_query_id()
-        if plan.kind == "handler":
+        if plan.handler is not None:  # kind "handler"
             s.current_query = qid
             try:
                 plan.handler(s, WireSink(self.send, formats, False))

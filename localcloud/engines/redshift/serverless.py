@@ -37,6 +37,7 @@ from .warehouse import WarehouseConfig
 
 if TYPE_CHECKING:
     from .runtime import Runtime
+    from .warehouse import Warehouse
 
 NAME_RE = re.compile(r"^[a-z0-9-]{3,64}$")  # namespace and workgroup names: lower-case letters, digits, hyphens
 USER_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,127}$")
@@ -225,7 +226,7 @@ class Serverless:
             self.namespaces[name] = ns
             return {"namespace": ns.describe()}
 
-    def _warehouse_for(self, ns: Namespace, password: str):
+    def _warehouse_for(self, ns: Namespace, password: str) -> Warehouse:
         return self.runtime.create_warehouse(
             f"ns:{ns.name}",
             WarehouseConfig(
@@ -254,7 +255,7 @@ class Serverless:
             ns.iam_roles = list(p["iamRoles"])
         if "defaultIamRoleArn" in p:
             ns.default_iam_role = p["defaultIamRoleArn"]
-        wh = self.runtime.warehouse(f"ns:{ns.name}")
+        wh = self._namespace_warehouse(ns.name)
         wh.config.iam_roles, wh.config.default_iam_role = list(ns.iam_roles), ns.default_iam_role
         return {"namespace": ns.describe()}
 
@@ -279,6 +280,13 @@ class Serverless:
         if ns.secret_arn and self.delete_admin_secret:
             self.delete_admin_secret(ns.secret_arn)
         return out
+
+    def _namespace_warehouse(self, namespace: str) -> Warehouse:
+        """The warehouse a namespace owns (made with it, removed with it)."""
+        wh = self.runtime.warehouse(f"ns:{namespace}")
+        if wh is None:  # the namespace is being deleted
+            raise ApiError("ResourceNotFoundException", f"Namespace {namespace} not found.")
+        return wh
 
     def _namespace(self, name: str | None) -> Namespace:
         ns = self.namespaces.get(name or "")
@@ -334,9 +342,9 @@ class Serverless:
 
     def _bring_up(self, wg: Workgroup, port: int = 0) -> bool:
         """Start the namespace's warehouse for ``wg`` (on ``port`` when it is free); True when up."""
-        wh = self.runtime.warehouse(f"ns:{wg.namespace}")
         allow = self.allow_for(wg.describe()) if self.allow_for else self.runtime.hooks.allow
         try:
+            wh = self._namespace_warehouse(wg.namespace)
             wh.start(port=port, allow=allow)
         except Exception as exc:  # the workgroup stays CREATING with the reason kept for status()
             wg.error = str(exc)
@@ -360,7 +368,7 @@ class Serverless:
                 "workgroups": [w.record() for w in self.workgroups.values()],
             }
 
-    def restore_namespace(self, rec: dict):
+    def restore_namespace(self, rec: dict) -> Warehouse:
         """Register a saved namespace and its warehouse (not started); returns the warehouse."""
         ns = Namespace.from_record(rec)
         with self._lock:
@@ -437,7 +445,8 @@ class Serverless:
     # -- tags (TagResource / UntagResource / ListTagsForResource, by ARN) ---------------------------
     def _by_arn(self, arn: str | None) -> Namespace | Workgroup:
         with self._lock:
-            for item in [*self.namespaces.values(), *self.workgroups.values()]:
+            items: list[Namespace | Workgroup] = [*self.namespaces.values(), *self.workgroups.values()]
+            for item in items:
                 if item.arn == arn:
                     return item
         raise ApiError("ResourceNotFoundException", f"Resource {arn} not found.")
@@ -468,11 +477,11 @@ class Serverless:
             raise ApiError("ResourceNotFoundException", f"Workgroup {name} not found.")
         return wg
 
-    def warehouse_for_workgroup(self, name: str):
+    def warehouse_for_workgroup(self, name: str) -> tuple[Warehouse, Namespace]:
         wg = self._workgroup(name)
         if wg.status != "AVAILABLE":
             raise ApiError("ValidationException", f"Workgroup {name} is not available (status {wg.status}).")
-        return self.runtime.warehouse(f"ns:{wg.namespace}"), self.namespaces[wg.namespace]
+        return self._namespace_warehouse(wg.namespace), self.namespaces[wg.namespace]
 
     def close(self) -> None:
         for t in self._threads:
@@ -488,7 +497,7 @@ class Serverless:
 BASE_CAPACITIES = {4, *range(8, 513, 8), *range(544, 1025, 32)}
 
 
-def _check_capacity(base) -> int:
+def _check_capacity(base: object) -> int:
     if not isinstance(base, int) or base not in BASE_CAPACITIES:
         raise ApiError(
             "ValidationException",
@@ -497,7 +506,7 @@ def _check_capacity(base) -> int:
     return base
 
 
-def _check_tags(tags) -> list[dict]:
+def _check_tags(tags: list[object] | None) -> list[dict]:
     out = []
     for t in tags or []:
         if not isinstance(t, dict) or not t.get("key") or "value" not in t:
@@ -534,7 +543,7 @@ def _generate_password() -> str:
 def _page(items: list[dict], p: dict, key: str) -> dict:
     start = int(p.get("nextToken") or 0)
     size = int(p.get("maxResults") or 100)
-    out = {key: items[start : start + size]}
+    out: dict[str, object] = {key: items[start : start + size]}
     if start + size < len(items):
         out["nextToken"] = str(start + size)
     return out

@@ -17,7 +17,7 @@ The Data API and the wire proxy both go through here, so the two ways in give th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from sqlglot import exp
 from . import ddl, slices
 from .errors import SqlError, not_supported
 from .explain import TableLookup, explain
-from .pgwire import TEXT_OID, Field, PgConn, Result, encode_value
+from .pgwire import TEXT_OID, Cell, Field, PgConn, Result, encode_value, not_null
 from .sqltext import (
     head_words,
     parse_query,
@@ -37,7 +37,7 @@ from .sqltext import (
 )
 
 if TYPE_CHECKING:
-    from .warehouse import Warehouse
+    from .warehouse import ScanRow, Warehouse
 
 # Statements PostgreSQL has and Redshift does not: refused as Redshift would.
 REFUSED = {
@@ -65,7 +65,7 @@ class Sink:
     """Where a handler's result goes (the wire encoder or the Data API's collector)."""
 
     def start(self, fields: list[Field]) -> None: ...
-    def row(self, values: list) -> None: ...
+    def row(self, values: list[Cell]) -> None: ...
     def done(self, tag: str) -> None: ...
     def notice(self, message: str) -> None: ...
 
@@ -78,7 +78,7 @@ class CollectSink(Sink):
     def start(self, fields: list[Field]) -> None:
         self.result.fields = fields
 
-    def row(self, values: list) -> None:
+    def row(self, values: list[Cell]) -> None:
         fields = self.result.fields or []
         self.result.rows.append([encode_value(v, f.type_oid, 0) for v, f in zip(values, fields)])
 
@@ -175,7 +175,7 @@ class Session:
         plan = self.plan(sql)
         qid = self.warehouse.next_query_id()
         start = time.time()
-        if plan.kind == "handler":
+        if plan.handler is not None:  # kind "handler"
             sink = CollectSink()
             self.current_query = qid
             try:
@@ -219,7 +219,8 @@ class Session:
                 from .external import plan_external
 
                 inner = plan_external(self, ct.as_query, q, ext_refs, external)
-                inner.prepare()
+                if inner.prepare is not None:
+                    inner.prepare()
                 pg_query = inner.pg_sql
             else:
                 pg_query = tree_to_postgres(q)
@@ -229,13 +230,13 @@ class Session:
                 "ORDER BY attnum",
                 [ct.relation],
             ).text_rows()
-            names = [r[0] for r in cols]
+            names = [not_null(r[0]) for r in cols]
             try:
                 ddl.check_columns(ct.attrs, names)
             except SqlError:
                 self.conn.simple(f"DROP TABLE {ct.relation}")
                 raise
-            rows = self.conn.query(f"SELECT count(*) FROM {ct.relation}").rows[0][0].decode()
+            rows = not_null(self.conn.query(f"SELECT count(*) FROM {ct.relation}").rows[0][0]).decode()
             self.conn.simple(ct.attrs.record_sql(ct.relation))
             sink.done(f"SELECT {rows}")
             return
@@ -264,7 +265,7 @@ class Session:
     def _metas_for_names(self, names: list[str]) -> dict[str, slices.TableMeta]:
         lits = ",".join(quote_literal(n) for n in names)
         rows = self.conn.query(f"SELECT n, to_regclass(n)::oid FROM unnest(ARRAY[{lits}]::text[]) n").text_rows()
-        oids = {n: int(o) for n, o in rows if o}
+        oids = {not_null(n): int(o) for n, o in rows if o}
         metas = slices.tables_by_oid(self.conn, list(set(oids.values())))
         return {n: metas[o] for n, o in oids.items() if o in metas}
 
@@ -280,7 +281,7 @@ class Session:
         session = self
 
         class Lookup(TableLookup):
-            def meta(self, t: exp.Table):
+            def meta(self, t: exp.Table) -> slices.TableMeta | None:
                 name = (t.db + "." if t.db else "") + t.name
                 return session._metas_for_names([name]).get(name)
 
@@ -288,7 +289,7 @@ class Session:
                 name = (f'"{t.db}".' if t.db else "") + f'"{t.name}"'
                 alias = t.alias or t.name
                 where = f" WHERE {where_sql}" if where_sql else ""
-                return int(session.conn.query(f'SELECT count(*) FROM {name} AS "{alias}"{where}').rows[0][0])
+                return int(not_null(session.conn.query(f'SELECT count(*) FROM {name} AS "{alias}"{where}').rows[0][0]))
 
         lines = explain(tree, Lookup(), self.warehouse.topology)
         sink.start([Field("QUERY PLAN", TEXT_OID)])
@@ -309,13 +310,17 @@ class Session:
             return
         where = tree.args.get("where")
         conjuncts = list(_conjuncts(where.this)) if where is not None else []
-        rows = []
+        rows: list[ScanRow] = []
         qid = self.last.get("query_id", 0)
         for step, (name, t) in enumerate(names.items()):
             meta = metas.get(name)
             if meta is None:
                 continue
             preds, ncols = _predicates_for(t, meta, conjuncts, tree, len(names) == 1)
+            blocks_read: int | None
+            rows_read: int | None
+            rows_out: int | None
+            restricted: bool | None
             if meta.sortstyle == "INTERLEAVED":
                 blocks_read = rows_read = rows_out = None
                 restricted = None
@@ -330,7 +335,7 @@ class Session:
         self.warehouse.log_scans(self.database, self.user, rows, start, end)
 
 
-def _conjuncts(e: exp.Expression):
+def _conjuncts(e: exp.Expr) -> Iterator[exp.Expr]:
     if isinstance(e, exp.And):
         yield from _conjuncts(e.left)
         yield from _conjuncts(e.right)
@@ -340,11 +345,11 @@ def _conjuncts(e: exp.Expression):
         yield e
 
 
-_OPS = {exp.EQ: "=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_OPS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 
 
-def _literal(e: exp.Expression) -> str | None:
+def _literal(e: exp.Expr) -> str | None:
     if isinstance(e, (exp.Literal, exp.Cast)) and not list(e.find_all(exp.Column)):
         return e.sql("postgres")
     if isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal):
@@ -352,7 +357,9 @@ def _literal(e: exp.Expression) -> str | None:
     return None
 
 
-def _predicates_for(t: exp.Table, meta, conjuncts, tree: exp.Select, only_table: bool):
+def _predicates_for(
+    t: exp.Table, meta: slices.TableMeta, conjuncts: list[exp.Expr], tree: exp.Select, only_table: bool
+) -> tuple[list[slices.Predicate], int]:
     """Range predicates on ``t``'s columns (literal bounds only) and how many of its columns are read."""
     alias = (t.alias or t.name).lower()
     cols = {c for c, _, _ in meta.columns}
@@ -361,21 +368,22 @@ def _predicates_for(t: exp.Table, meta, conjuncts, tree: exp.Select, only_table:
         q = c.table.lower()
         return c.name.lower() in cols and (q == alias or (not q and only_table))
 
-    preds = []
+    preds: list[slices.Predicate] = []
     for c in conjuncts:
         op = _OPS.get(type(c))
-        if op:
-            if isinstance(c.left, exp.Column) and mine(c.left) and _literal(c.right):
-                preds.append(slices.Predicate(c.left.name.lower(), op, [_literal(c.right)]))
-            elif isinstance(c.right, exp.Column) and mine(c.right) and _literal(c.left):
-                preds.append(slices.Predicate(c.right.name.lower(), _FLIP[op], [_literal(c.left)]))
+        if op and isinstance(c, exp.Binary):
+            if isinstance(c.left, exp.Column) and mine(c.left) and (lit := _literal(c.right)):
+                preds.append(slices.Predicate(c.left.name.lower(), op, [lit]))
+            elif isinstance(c.right, exp.Column) and mine(c.right) and (lit := _literal(c.left)):
+                preds.append(slices.Predicate(c.right.name.lower(), _FLIP[op], [lit]))
         elif isinstance(c, exp.Between) and isinstance(c.this, exp.Column) and mine(c.this):
             lo, hi = _literal(c.args["low"]), _literal(c.args["high"])
             if lo and hi:
                 preds.append(slices.Predicate(c.this.name.lower(), "between", [lo, hi]))
         elif isinstance(c, exp.In) and isinstance(c.this, exp.Column) and mine(c.this):
-            vals = [_literal(v) for v in c.expressions]
-            if vals and all(vals):
+            lits = [_literal(v) for v in c.expressions]
+            vals = [v for v in lits if v]
+            if vals and len(vals) == len(lits):
                 preds.append(slices.Predicate(c.this.name.lower(), "in", vals))
     if any(isinstance(s, exp.Star) for s in tree.expressions):
         ncols = len(cols)

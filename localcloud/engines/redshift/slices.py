@@ -20,9 +20,10 @@ This is a simulation, computed from the real rows PostgreSQL stores (one copy of
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .pgwire import PgConn
+from .pgwire import PgConn, not_null
 from .sqltext import quote_ident, quote_literal
 
 BLOCK_BYTES = 1024 * 1024
@@ -51,7 +52,7 @@ class TableMeta:
     sortstyle: str
     sortkeys: list[str]
     columns: list[tuple[str, str, int]]  # (name, formatted type, varchar length or -1)
-    encodings: dict = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)
     created: str | None = None
 
     @property
@@ -74,24 +75,24 @@ FROM lc_redshift.table_attrs t JOIN pg_class c ON c.oid = t.relid JOIN pg_namesp
 """
 
 
-def _meta_rows(rows) -> list[TableMeta]:
+def _meta_rows(rows: Sequence[Sequence[str | None]]) -> list[TableMeta]:
     import json
 
-    out = []
+    out: list[TableMeta] = []
     for r in rows:
-        cols = []
+        cols: list[tuple[str, str, int]] = []
         for item in (r[7] or "").split("\x02"):
             if item:
                 name, typ, length = item.split("\x01")
                 cols.append((name, typ, int(length)))
         out.append(
             TableMeta(
-                int(r[0]),
-                r[1],
-                r[2],
-                r[3],
+                int(not_null(r[0])),
+                not_null(r[1]),
+                not_null(r[2]),
+                not_null(r[3]),
                 r[4],
-                r[5],
+                not_null(r[5]),
                 [s for s in (r[6] or "").split(",") if s],
                 cols,
                 json.loads(r[8] or "{}"),
@@ -126,7 +127,7 @@ def effective_style(meta: TableMeta, rows: int, topo: Topology) -> tuple[str, st
 def slice_expr(meta: TableMeta, style: str, topo: Topology) -> str:
     n = topo.slices
     if style == "KEY":
-        col = quote_ident(meta.distkey)
+        col = quote_ident(not_null(meta.distkey))
         return f"((coalesce(hashtext(({col})::text), 0)::bigint % {n}) + {n}) % {n}"
     if style == "EVEN":
         return f"(row_number() OVER (ORDER BY ctid) - 1) % {n}"
@@ -135,7 +136,7 @@ def slice_expr(meta: TableMeta, style: str, topo: Topology) -> str:
 
 def slice_counts(conn: PgConn, meta: TableMeta, topo: Topology) -> tuple[int, str, list[int]]:
     """(row count, SVV diststyle label, rows per slice) — ALL tables: rows of each node's copy."""
-    total = int(conn.query(f"SELECT count(*) FROM {meta.qualified}").rows[0][0])
+    total = int(not_null(conn.query(f"SELECT count(*) FROM {meta.qualified}").rows[0][0]))
     style, label = effective_style(meta, total, topo)
     n = topo.slices
     if style == "EVEN":
@@ -148,7 +149,7 @@ def slice_counts(conn: PgConn, meta: TableMeta, topo: Topology) -> tuple[int, st
         )
         per = [0] * n
         for s, c in res.text_rows():
-            per[int(s)] = int(c)
+            per[int(not_null(s))] = int(not_null(c))
     return total, label, per
 
 
@@ -159,10 +160,10 @@ def column_blocks(conn: PgConn, meta: TableMeta, style: str, topo: Topology) -> 
         f"SELECT s, count(*), {sums} FROM (SELECT {slice_expr(meta, style, topo)} AS s, * FROM {meta.qualified}) x "
         "GROUP BY s"
     )
-    out = {}
+    out: dict[int, list[int]] = {}
     for row in res.text_rows():
-        s, rows = int(row[0]), int(row[1])
-        blocks = [max(1, math.ceil(int(v) / BLOCK_BYTES)) for v in row[2:]]
+        s, rows = int(not_null(row[0])), int(not_null(row[1]))
+        blocks = [max(1, math.ceil(int(not_null(v)) / BLOCK_BYTES)) for v in row[2:]]
         blocks += [max(1, math.ceil(rows * 8 / BLOCK_BYTES))] * HIDDEN_COLUMNS
         out[s] = blocks
     if style == "ALL":  # the same copy on the first slice of every node
@@ -173,7 +174,8 @@ def column_blocks(conn: PgConn, meta: TableMeta, style: str, topo: Topology) -> 
 
 def refresh_table_info(conn: PgConn, topo: Topology, database: str) -> None:
     """Recompute ``SVV_TABLE_INFO`` and ``STV_TBL_PERM`` from the data (conn: internal superuser)."""
-    info_rows, perm_rows = [], []
+    info_rows: list[tuple[object, ...]] = []
+    perm_rows: list[tuple[int, int, str, int, int, int]] = []
     for meta in all_tables(conn):
         total, label, per = slice_counts(conn, meta, topo)
         style = "ALL" if label.endswith("ALL)") or label == "ALL" else ("KEY" if label.startswith("KEY") else "EVEN")
@@ -235,7 +237,7 @@ def refresh_table_info(conn: PgConn, topo: Topology, database: str) -> None:
     conn.simple(";\n".join(stmts))
 
 
-def _lit(v) -> str:
+def _lit(v: object) -> str:
     if v is None:
         return "NULL"
     if isinstance(v, (int, float)):
@@ -285,7 +287,7 @@ class ScanStats:
 
 def scan_stats(conn: PgConn, meta: TableMeta, preds: list[Predicate], ncols: int, topo: Topology) -> ScanStats:
     """Blocks a scan of ``meta`` with ``preds`` reads, from the blocks' min/max (zone maps)."""
-    total = int(conn.query(f"SELECT count(*) FROM {meta.qualified}").rows[0][0])
+    total = int(not_null(conn.query(f"SELECT count(*) FROM {meta.qualified}").rows[0][0]))
     style, _ = effective_style(meta, total, topo)
     copies = topo.nodes if style == "ALL" else 1
     per_col = max(ncols, 1)
@@ -294,7 +296,7 @@ def scan_stats(conn: PgConn, meta: TableMeta, preds: list[Predicate], ncols: int
         # without ordering the table (the sort below is what makes a scan with predicates cost).
         if style == "KEY":
             res = conn.query(f"SELECT count(*) FROM {meta.qualified} GROUP BY {slice_expr(meta, style, topo)}")
-            counts = [int(r[0]) for r in res.text_rows()]
+            counts = [int(not_null(r[0])) for r in res.text_rows()]
         elif style == "EVEN":
             n = topo.slices
             counts = [total // n + (1 if i < total % n else 0) for i in range(n)]
@@ -320,7 +322,7 @@ def scan_stats(conn: PgConn, meta: TableMeta, preds: list[Predicate], ncols: int
     SELECT count(*), count(*) FILTER (WHERE {hit}), coalesce(sum(n) FILTER (WHERE {hit}), 0), coalesce(sum(m), 0)
     FROM blocks"""
     row = conn.query(sql).rows[0]
-    total_blocks, read, rows_read, rows_out = (int(v) for v in row)
+    total_blocks, read, rows_read, rows_out = (int(not_null(v)) for v in row)
     return ScanStats(
         total_blocks * copies * per_col, read * copies * per_col, rows_read * copies, rows_out * copies, bool(preds)
     )

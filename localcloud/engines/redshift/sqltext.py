@@ -30,7 +30,8 @@ def tokens(sql: str) -> list[Token]:
 
 def split(sql: str) -> list[str]:
     """Statements of a simple-protocol query string, in order (empty ones dropped)."""
-    out, start = [], None
+    out: list[str] = []
+    start: int | None = None
     toks = tokens(sql)
     for i, t in enumerate(toks):
         if t.token_type == TokenType.SEMICOLON:
@@ -61,7 +62,7 @@ class Cursor:
 
     def __init__(self, sql: str) -> None:
         self.sql = sql
-        self.toks = []
+        self.toks: list[Token] = []
         for t in tokens(sql):
             # sqlglot folds some keyword pairs into one token ("PRIMARY KEY", "PARTITION BY"): split them
             if " " in t.text and t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER, TokenType.HEREDOC_STRING):
@@ -99,11 +100,14 @@ class Cursor:
             return True
         return False
 
+    def near(self) -> str:
+        """The next token's text for a syntax error ("end of input" at the end)."""
+        t = self.peek()
+        return t.text if t else "end of input"
+
     def expect(self, *words: str) -> None:
         if not self.accept(*words):
-            t = self.peek()
-            near = t.text if t else "end of input"
-            raise SqlError(f'syntax error at or near "{near}"', "42601")
+            raise SqlError(f'syntax error at or near "{self.near()}"', "42601")
 
     def string(self) -> str:
         t = self.next()
@@ -120,7 +124,8 @@ class Cursor:
 
     def qualified(self) -> tuple[str | None, str]:
         first = self.ident()
-        if self.peek() is not None and self.peek().token_type == TokenType.DOT:
+        t = self.peek()
+        if t is not None and t.token_type == TokenType.DOT:
             self.next()
             return first, self.ident()
         return None, first
@@ -183,14 +188,14 @@ def substitute_session_functions(sql: str, values: dict[str, int]) -> str:
     return _LAST_FUNCS.sub(lambda m: str(values.get(m.group(1).lower(), -1)), sql)
 
 
-def parse_query(sql: str) -> exp.Expression | None:
+def parse_query(sql: str) -> exp.Expr | None:
     """sqlglot's tree of a query/DML statement (a copy the caller may change), or None."""
     tree = _parse_cached(sql)
     return None if tree is None else tree.copy()
 
 
 @functools.lru_cache(maxsize=512)
-def _parse_cached(sql: str) -> exp.Expression | None:
+def _parse_cached(sql: str) -> exp.Expr | None:
     try:
         tree = sqlglot.parse_one(sql, read="redshift")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
@@ -212,7 +217,7 @@ def to_postgres(sql: str) -> str:
         return sql
 
 
-def tree_to_postgres(tree: exp.Expression) -> str:
+def tree_to_postgres(tree: exp.Expr) -> str:
     """PostgreSQL text of a (Redshift-parsed) tree, after the fixes sqlglot's generator needs."""
     for node in list(tree.find_all(exp.GroupConcat)):
         _listagg(node)
@@ -243,10 +248,10 @@ def _listagg(node: exp.GroupConcat) -> None:
     (parent or node).replace(sqlglot.parse_one(text, read="postgres"))
 
 
-def table_refs(tree: exp.Expression) -> list[exp.Table]:
+def table_refs(tree: exp.Expr) -> list[exp.Table]:
     """Real tables a query reads (CTE names excluded)."""
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    out = []
+    out: list[exp.Table] = []
     for t in tree.find_all(exp.Table):
         if not t.name:
             continue

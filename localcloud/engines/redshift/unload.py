@@ -17,13 +17,19 @@ import decimal
 import io
 import json
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import SqlError, not_supported
 from .loadopts import parse_authorization, resolve_role, split_s3
+from .pgwire import Field
 from .sqltext import Cursor, parse_query, substitute_session_functions, tree_to_postgres
+
+if TYPE_CHECKING:
+    from .session import Session, Sink
 
 _ARROW = {
     21: pa.int16(),
@@ -111,13 +117,13 @@ def parse_unload(sql: str) -> dict:
         ):
             raise not_supported(f"UNLOAD option {w.upper()}")
         else:
-            raise SqlError(f'syntax error at or near "{c.peek().text}"', "42601")
+            raise SqlError(f'syntax error at or near "{c.near()}"', "42601")
     if opts["format"] == "parquet" and ("delimiter" in opts or opts.get("header") or opts.get("addquotes")):
         raise SqlError("DELIMITER, HEADER and ADDQUOTES can't be used with FORMAT PARQUET", "42601")
     return opts
 
 
-def run_unload(session, sql: str, sink) -> None:
+def run_unload(session: Session, sql: str, sink: Sink) -> None:
     opts = parse_unload(sql)
     resolve_role(session, opts)
     s3 = session.warehouse.hooks.s3
@@ -147,7 +153,8 @@ def run_unload(session, sql: str, sink) -> None:
             from .external import plan_external
 
             plan = plan_external(session, query, tree, [t for t in refs if t.db.lower() in external], external)
-            plan.prepare()
+            if plan.prepare is not None:
+                plan.prepare()
             query_pg = plan.pg_sql
         else:
             query_pg = tree_to_postgres(tree)
@@ -196,7 +203,7 @@ def run_unload(session, sql: str, sink) -> None:
     sink.done("UNLOAD")
 
 
-def _encode(rows: list[list[str | None]], fields, opts: dict) -> bytes:
+def _encode(rows: list[list[str | None]], fields: list[Field], opts: dict) -> bytes:
     fmt = opts["format"]
     if fmt == "parquet":
         arrays, schema = [], []
@@ -233,7 +240,7 @@ def _encode(rows: list[list[str | None]], fields, opts: dict) -> bytes:
     return buf.getvalue().encode()
 
 
-def _arrow_column(f, col: list[str | None]):
+def _arrow_column(f: Field, col: list[str | None]) -> tuple[pa.DataType, Sequence[object]]:
     oid = f.type_oid
     if oid in (21, 23, 20):
         return _ARROW[oid], [None if v is None else int(v) for v in col]
@@ -256,7 +263,7 @@ def _arrow_column(f, col: list[str | None]):
     return pa.string(), col
 
 
-def _json_value(v: str, oid: int):
+def _json_value(v: str, oid: int) -> str | int | float | bool:
     if oid in (21, 23, 20):
         return int(v)
     if oid in (700, 701):

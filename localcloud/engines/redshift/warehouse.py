@@ -18,11 +18,15 @@ from pathlib import Path
 
 from . import pgserver, slices
 from .errors import SqlError
-from .io import CatalogAccess, S3Access
-from .pgwire import PgConn
+from .io import CatalogAccess, DbApiConnection, S3Access
+from .pgwire import PgConn, Result, not_null
 from .proxy import Proxy, md5_password
 from .session import Session
 from .sqltext import quote_ident, quote_literal
+
+# One scan of a query for SYS_QUERY_DETAIL: (query id, step, table id, table name, restricted,
+# blocks read, rows read, rows out); None where an interleaved sort key leaves it unknown.
+ScanRow = tuple[int, int, int, str, bool | None, int | None, int | None, int | None]
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Hooks:
     allow: Callable[[str], bool] = lambda source_ip: True
     s3: S3Access | None = None
     catalog: CatalogAccess | None = None
-    federated_connect: Callable[[dict], object] | None = None
+    federated_connect: Callable[[dict], DbApiConnection] | None = None
     drop: Callable[[socket.socket], None] | None = None  # how a denied connection is held (default: silence)
 
 
@@ -114,7 +118,16 @@ class Warehouse:
 
     @property
     def endpoint(self) -> tuple[str, int]:
+        if self.proxy is None:
+            raise RuntimeError(f"warehouse {self.config.name} has no endpoint: it is not running")
         return self.proxy.host, self.proxy.port
+
+    def running_server(self) -> pgserver.Server:
+        """The server, or the error a client of a stopped server gets (not an AttributeError)."""
+        server = self.server
+        if server is None:
+            raise SqlError("the database system is not accepting connections", "57P03", "FATAL")
+        return server
 
     @property
     def running(self) -> bool:
@@ -174,7 +187,7 @@ class Warehouse:
         trusted otherwise (the caller authenticated the IAM identity, as ``DbUser`` does)."""
         if password is not None and not self.check_password(user, password):
             raise SqlError(f'password authentication failed for user "{user}"', "28P01", "FATAL")
-        return self.new_session(self.server.connect(user, database), user, database)
+        return self.new_session(self.running_server().connect(user, database), user, database)
 
     def next_query_id(self) -> int:
         return next(self._ids)
@@ -184,14 +197,14 @@ class Warehouse:
         with self._admin_lock:
             conn = self._admins.get(database)
             if conn is None:
-                conn = self._admins[database] = self.server.connect(pgserver.INTERNAL_USER, database)
+                conn = self._admins[database] = self.running_server().connect(pgserver.INTERNAL_USER, database)
             return conn
 
-    def admin_query(self, database: str, sql: str, params: list | None = None):
+    def admin_query(self, database: str, sql: str, params: list | None = None) -> Result:
         with self._admin_lock:
             return self.admin(database).query(sql, params or [])
 
-    def admin_simple(self, database: str, sql: str):
+    def admin_simple(self, database: str, sql: str) -> list[Result]:
         with self._admin_lock:
             return self.admin(database).simple(sql)
 
@@ -202,7 +215,9 @@ class Warehouse:
             "SELECT n.nspname, e.eskind, e.databasename, e.esoptions FROM lc_redshift.external_schemas e "
             "JOIN pg_namespace n ON n.oid = e.esoid",
         ).text_rows()
-        return {r[0]: {"kind": int(r[1]), "database": r[2], **json.loads(r[3])} for r in rows}
+        return {
+            not_null(r[0]): {"kind": int(not_null(r[1])), "database": r[2], **json.loads(not_null(r[3]))} for r in rows
+        }
 
     # -- system views --------------------------------------------------------------------------------
     def refresh_system_views_for(self, database: str) -> Callable[[], None]:
@@ -212,12 +227,12 @@ class Warehouse:
 
         return refresh
 
-    def log_scans(self, database: str, user: str, rows: list[tuple], start: float, end: float) -> None:
+    def log_scans(self, database: str, user: str, rows: list[ScanRow], start: float, end: float) -> None:
         if not rows:
             return
         uid = self._user_id(database, user)
         ts0, ts1 = _ts(start), _ts(end)
-        values = []
+        values: list[str] = []
         for qid, step, relid, name, restricted, blocks, rows_read, rows_out in rows:
             rr = "NULL" if restricted is None else ("'t'" if restricted else "'f'")
             values.append(
@@ -233,12 +248,12 @@ class Warehouse:
 
     def _user_id(self, database: str, user: str) -> int:
         res = self.admin_query(database, "SELECT oid FROM pg_roles WHERE rolname = $1", [user])
-        return int(res.rows[0][0]) if res.rows else 0
+        return int(not_null(res.rows[0][0])) if res.rows else 0
 
 
 def _ts(t: float) -> str:
     return f"to_timestamp({t:.6f}) AT TIME ZONE 'UTC'"
 
 
-def _n(v) -> str:
+def _n(v: int | None) -> str:
     return "NULL" if v is None else str(int(v))

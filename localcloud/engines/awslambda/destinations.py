@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from typing import Any
 
 from ... import seam
 
@@ -45,7 +46,9 @@ DLQ_REFUSAL = (
 )
 
 
-def record(function_arn: str, event, condition: str, invoke_count: int, outcome: dict | None) -> dict:
+def record(
+    function_arn: str, event: object, condition: str, invoke_count: int, outcome: dict[str, Any] | None
+) -> dict[str, Any]:
     """AWS's invocation record; ``outcome`` is the last attempt's {request_id, payload, function_error}."""
     outcome = outcome or {}
     try:
@@ -71,7 +74,7 @@ def record(function_arn: str, event, condition: str, invoke_count: int, outcome:
     }
 
 
-def deliver(async_config: dict, on: str, doc: dict) -> None:
+def deliver(async_config: dict[str, Any], on: str, doc: dict[str, Any]) -> None:
     """Send ``doc`` to the ``OnFailure`` or ``OnSuccess`` destination, if the function has one."""
     arn = ((async_config.get("DestinationConfig") or {}).get(on) or {}).get("Destination")
     if not arn:

@@ -41,16 +41,26 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import parse_qs, quote_plus, unquote, unquote_plus
 
 from ... import config, seam
 from ...awserrors import error
-from ...calls import Response
+from ...calls import Call, Response
 from .. import Engine
 from . import destinations, runtimes
-from .limits import DEFAULT_MAX_EVENT_AGE_S, DEFAULT_MAX_RETRIES, AsyncQueue, Concurrency, account_concurrency
+from .limits import (
+    DEFAULT_MAX_EVENT_AGE_S,
+    DEFAULT_MAX_RETRIES,
+    AsyncQueue,
+    Concurrency,
+    Pending,
+    Slot,
+    account_concurrency,
+)
 from .persist import LambdaPersistence
-from .pool import RESERVED_ENV, InvokeError, Pool, executed_version
+from .pool import RESERVED_ENV, Function, InvokeError, Pool, Result, executed_version
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -60,7 +70,31 @@ ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lam
 S3_UNVALIDATED = "Unable to validate the following destination configurations"
 
 
-def _json_response(status: int, doc, headers: dict | None = None) -> Response:
+class EventSourceMapping(Protocol):
+    """What the SQS poller reads of an event source mapping (moto's model, through the seam)."""
+
+    @property
+    def event_source_arn(self) -> str: ...
+    @property
+    def function_arn(self) -> str: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def function_response_types(self) -> list[str] | None: ...
+
+
+class Queue(Protocol):
+    """What the SQS poller reads of a queue (moto's model, through the seam)."""
+
+    @property
+    def queue_arn(self) -> str: ...
+    @property
+    def visibility_timeout(self) -> int | None: ...
+
+
+def _json_response(status: int, doc: object, headers: dict[str, str] | None = None) -> Response:
     body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
     h = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
     h.update(headers or {})
@@ -73,7 +107,7 @@ def _plain_name(name_or_arn: str) -> str:
     return name.split(":function:")[-1].split(":")[0]
 
 
-def policy_allows(fn, service: str, source_arn: str, source_account: str) -> bool:
+def policy_allows(fn: Function, service: str, source_arn: str, source_account: str) -> bool:
     """Does the function's resource policy let ``service`` (e.g. s3.amazonaws.com) invoke it?"""
     for st in getattr(fn.policy, "statements", []):
         if st.get("Effect", "Allow") != "Allow":
@@ -107,7 +141,7 @@ def policy_allows(fn, service: str, source_arn: str, source_account: str) -> boo
     return False
 
 
-def role_trusts_lambda(doc) -> bool:
+def role_trusts_lambda(doc: object) -> bool:
     """Does a role's trust policy let lambda.amazonaws.com assume it?"""
     if isinstance(doc, str):
         try:
@@ -148,7 +182,12 @@ class LambdaRuntime(LambdaPersistence, Engine):
         self._lock = threading.Lock()
         self._pollers: dict[str, threading.Thread] = {}
         self._counts = {"invocations": 0, "async": 0, "dropped": 0, "throttled": 0}
-        self._triggers = seam.LambdaTriggers(self._s3_event, self._sns_deliver, self._internal_invoke)
+        self._triggers = seam.LambdaTriggers(
+            self._s3_event,
+            self._sns_deliver,
+            # seam.hooks hands moto's function over typed as object (moto's LambdaFunction is a Function)
+            self._internal_invoke,  # type: ignore[arg-type]
+        )
         self._triggers.install()
         threading.Thread(target=self._housekeeping, name="lambda-housekeeping", daemon=True).start()
 
@@ -189,7 +228,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
     # ---- moto state ---------------------------------------------------------------------------
 
     @staticmethod
-    def _function(name_or_arn: str, region: str, qualifier: str | None = None):
+    def _function(name_or_arn: str, region: str, qualifier: str | None = None) -> Function | None:
         """The function, or None when there is none (moto answers ResourceNotFoundException)."""
         try:
             return seam.lambda_function(name_or_arn, region, qualifier)
@@ -198,16 +237,16 @@ class LambdaRuntime(LambdaPersistence, Engine):
 
     # ---- hooks: one method per operation ---------------------------------------------------------
 
-    def _api_Invoke(self, call):
+    def _api_Invoke(self, call: Call) -> Response | None:
         return self._invoke_call(call, call.uri_params["FunctionName"], async_api=False)
 
-    def _api_InvokeAsync(self, call):
+    def _api_InvokeAsync(self, call: Call) -> Response | None:
         return self._invoke_call(call, call.uri_params["FunctionName"], async_api=True)
 
-    def _api_CreateFunction(self, call):
+    def _api_CreateFunction(self, call: Call) -> Response | None:
         return self._check_function_spec(call)
 
-    def _api_GetAccountSettings(self, call):
+    def _api_GetAccountSettings(self, call: Call) -> Response | None:
         """moto has no answer; Lambda's quotas for code size, and localcloud's concurrency limit."""
         fns = seam.lambda_functions(call.region)
         return _json_response(
@@ -227,7 +266,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
             },
         )
 
-    def _api_PutFunctionConcurrency(self, call):
+    def _api_PutFunctionConcurrency(self, call: Call) -> Response | None:
         try:
             wanted = int(json.loads(call.body or b"{}").get("ReservedConcurrentExecutions"))
         except (TypeError, ValueError):
@@ -254,16 +293,16 @@ class LambdaRuntime(LambdaPersistence, Engine):
 
     _api_UpdateFunctionConfiguration = _api_CreateFunction
 
-    def _after_UpdateFunctionCode(self, call, response):
+    def _after_UpdateFunctionCode(self, call: Call, response: Response) -> None:
         self.pool.retire(_plain_name(call.uri_params["FunctionName"]))  # the next invocation is a cold start
 
     _after_UpdateFunctionConfiguration = _after_UpdateFunctionCode
 
-    def _after_DeleteFunction(self, call, response):
+    def _after_DeleteFunction(self, call: Call, response: Response) -> None:
         if "Qualifier" not in parse_qs(call.query):  # deleting a version keeps the function
             self.pool.retire(_plain_name(call.uri_params["FunctionName"]), forget_code=True)
 
-    def _api_PutFunctionEventInvokeConfig(self, call):
+    def _api_PutFunctionEventInvokeConfig(self, call: Call) -> Response | None:
         try:
             spec = json.loads(call.body or b"{}")
         except ValueError:
@@ -273,32 +312,32 @@ class LambdaRuntime(LambdaPersistence, Engine):
 
     _api_UpdateFunctionEventInvokeConfig = _api_PutFunctionEventInvokeConfig
 
-    def _after_PutFunctionEventInvokeConfig(self, call, response):
+    def _after_PutFunctionEventInvokeConfig(self, call: Call, response: Response) -> None:
         fn = self._function(call.uri_params["FunctionName"], call.region)
         if fn is not None:
             seam.lambda_keep_last_async_config(fn)
 
     _after_UpdateFunctionEventInvokeConfig = _after_PutFunctionEventInvokeConfig
 
-    def _after_CreateEventSourceMapping(self, call, response):
+    def _after_CreateEventSourceMapping(self, call: Call, response: Response) -> None:
         try:
             self._start_poller(call.region, json.loads(response.body)["UUID"])
         except (ValueError, KeyError):
             log.exception("event source mapping without UUID")
 
-    def _api_PutBucketNotificationConfiguration(self, call):
+    def _api_PutBucketNotificationConfiguration(self, call: Call) -> Response | None:
         try:  # what to put back if AWS would refuse the new configuration
             call.notes["previous"] = seam.s3_notification(call.uri_params["Bucket"])
         except seam.NotFound:
             pass  # moto answers NoSuchBucket
         return None
 
-    def _after_PutBucketNotificationConfiguration(self, call, response):
+    def _after_PutBucketNotificationConfiguration(self, call: Call, response: Response) -> Response | None:
         return self._check_bucket_notifications(call, call.notes.get("previous"))
 
     # ---- CreateFunction / UpdateFunctionConfiguration checks ------------------------------------------
 
-    def _check_function_spec(self, call):
+    def _check_function_spec(self, call: Call) -> Response | None:
         try:
             spec = json.loads(call.body or b"{}")
         except ValueError:
@@ -329,8 +368,9 @@ class LambdaRuntime(LambdaPersistence, Engine):
 
     # ---- Invoke ----------------------------------------------------------------------------------
 
-    def _invoke_call(self, call, name: str, async_api: bool):
-        qualifier = (parse_qs(call.query).get("Qualifier") or [None])[0]
+    def _invoke_call(self, call: Call, name: str, async_api: bool) -> Response | None:
+        qualifiers = parse_qs(call.query).get("Qualifier")
+        qualifier = qualifiers[0] if qualifiers else None
         fn = self._function(name, call.region, qualifier)
         if fn is None:
             return None  # moto answers ResourceNotFoundException
@@ -397,7 +437,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
             headers["X-Amz-Log-Result"] = result.log_tail_b64()
         return _json_response(200, payload, headers)
 
-    def _admit(self, fn):
+    def _admit(self, fn: Function) -> Slot | str:
         """A concurrency slot for one invocation of ``fn``, or the throttle ``Reason``."""
         reserved = getattr(fn, "reserved_concurrency", None)
         return self.limits.acquire(
@@ -406,12 +446,12 @@ class LambdaRuntime(LambdaPersistence, Engine):
             self._reserved_total(fn.region, excluding=fn.function_name if reserved is not None else None),
         )
 
-    def run(self, fn, event):
+    def run(self, fn: Function, event: object) -> Result:
         with self._lock:
             self._counts["invocations"] += 1
         return self.pool.invoke(fn, event, fn.function_arn)
 
-    def invoke_async(self, fn, event, source: str = "Invoke") -> None:
+    def invoke_async(self, fn: Function, event: object, source: str = "Invoke") -> None:
         """Accept now; the event waits in Lambda's queue for a concurrency slot and is retried
         when its invocation fails (``limits.AsyncQueue``)."""
         with self._lock:
@@ -419,7 +459,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
         qualifier = fn.function_arn.split(":")[7] if fn.function_arn.count(":") == 7 else None
         self._queue.put(fn.function_name, fn.region, qualifier, event, source)
 
-    def _admit_async(self, pending):
+    def _admit_async(self, pending: Pending) -> tuple[Callable[[], bool], Slot] | str | None:
         fn = self._function(pending.fn_name, pending.region, pending.qualifier)
         if fn is None:
             self._drop(pending.fn_name, f"{pending.source}: function not found")
@@ -457,7 +497,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
 
         return attempt, slot
 
-    def _async_settings(self, pending) -> tuple[int, float]:
+    def _async_settings(self, pending: Pending) -> tuple[int, float]:
         fn = self._function(pending.fn_name, pending.region, pending.qualifier)
         conf = seam.lambda_async_config(fn) if fn is not None else {}
         return (
@@ -465,21 +505,21 @@ class LambdaRuntime(LambdaPersistence, Engine):
             float(conf.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S)),
         )
 
-    def _drop_async(self, pending, why: str, condition: str) -> None:
+    def _drop_async(self, pending: Pending, why: str, condition: str) -> None:
         self._drop(pending.fn_name, f"{pending.source}: {why}")
         fn = self._function(pending.fn_name, pending.region, pending.qualifier)
         if fn is not None:
             doc = destinations.record(fn.function_arn, pending.event, condition, pending.attempt, pending.outcome)
             destinations.deliver(seam.lambda_async_config(fn), "OnFailure", doc)
 
-    def _drop(self, fn, why: str) -> None:
+    def _drop(self, fn: Function | str, why: str) -> None:
         with self._lock:
             self._counts["dropped"] += 1
         log.warning("event for %s not delivered: %s", getattr(fn, "function_name", fn), why)
 
     # ---- S3 notifications -------------------------------------------------------------------------
 
-    def _check_bucket_notifications(self, call, previous):
+    def _check_bucket_notifications(self, call: Call, previous: object) -> Response | None:
         bucket_name = call.uri_params["Bucket"]
         bad = []
         for arn in seam.s3_notification_function_arns(seam.s3_notification(bucket_name)):
@@ -494,7 +534,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
         seam.s3_set_notification(bucket_name, previous)  # AWS keeps the old configuration
         return error(call, "InvalidArgument", S3_UNVALIDATED)
 
-    def _s3_event(self, account_id, event_body, fn_arn, region_name) -> None:
+    def _s3_event(self, account_id: str, event_body: dict[str, Any], fn_arn: str, region_name: str) -> None:
         """moto's S3 notification path, redirected: permission check, AWS's record, async."""
         fn = self._function(fn_arn, region_name)
         if fn is None:
@@ -570,7 +610,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
             self._pollers[esm_uuid] = t
         t.start()
 
-    def _sqs_inline_off(self, region: str, esm):
+    def _sqs_inline_off(self, region: str, esm: EventSourceMapping) -> Queue | None:
         """moto delivers to a mapping inside SendMessage; the poller does it instead, as AWS does."""
         try:
             queue = seam.sqs_queue(esm.event_source_arn.split(":")[-1], region)
@@ -591,7 +631,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
                 log.exception("SQS poller %s", esm_uuid)
                 self._stopping.wait(1.0)
 
-    def _poll_once(self, region: str, esm) -> bool:
+    def _poll_once(self, region: str, esm: EventSourceMapping) -> bool:
         queue = self._sqs_inline_off(region, esm)
         fn = self._function(esm.function_arn, region)
         if queue is None or fn is None:
@@ -604,7 +644,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
         finally:
             slot.release()
 
-    def _poll_batch(self, region: str, esm, queue, fn) -> bool:
+    def _poll_batch(self, region: str, esm: EventSourceMapping, queue: Queue, fn: Function) -> bool:
         msgs = seam.sqs_receive(queue, esm.batch_size, int(queue.visibility_timeout or 30), region)
         if not msgs:
             return False
@@ -650,7 +690,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
 
     # ---- moto's in-process trigger paths, redirected here ---------------------------------------------
 
-    def _internal_invoke(self, fn, event) -> tuple[bytes, str | None]:
+    def _internal_invoke(self, fn: Function, event: object) -> tuple[bytes, str | None]:
         """Any other moto-internal trigger (Kinesis, DynamoDB streams...): run for real, synchronously,
         once a concurrency slot is free (a stream's poller waits, it is not refused)."""
         deadline = time.monotonic() + 60

@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -118,7 +119,7 @@ class Pending:
     received: float = field(compare=False, default_factory=time.monotonic)
     attempt: int = field(compare=False, default=0)  # invocations already made
     throttles: int = field(compare=False, default=0)
-    outcome: dict | None = field(compare=False, default=None)  # the last attempt's answer (destinations)
+    outcome: dict[str, Any] | None = field(compare=False, default=None)  # the last attempt's answer (destinations)
 
 
 class AsyncQueue:
@@ -133,7 +134,13 @@ class AsyncQueue:
     ``RetriesExhausted`` or ``EventAgeExceeded``, as in an invocation record).
     """
 
-    def __init__(self, admit: Callable, settings: Callable, drop: Callable, workers: int = WORKER_CAP) -> None:
+    def __init__(
+        self,
+        admit: Callable[[Pending], tuple[Callable[[], bool], Slot] | str | None],
+        settings: Callable[[Pending], tuple[int, float]],
+        drop: Callable[[Pending, str, str], None],
+        workers: int = WORKER_CAP,
+    ) -> None:
         self._admit, self._settings, self._drop = admit, settings, drop
         self._heap: list[Pending] = []
         self._seq = itertools.count()
@@ -144,7 +151,7 @@ class AsyncQueue:
         self.counts = {"queued": 0, "throttled": 0, "retried": 0, "dropped": 0}
         threading.Thread(target=self._dispatch, name="lambda-async-queue", daemon=True).start()
 
-    def put(self, fn_name: str, region: str, qualifier: str | None, event, source: str) -> None:
+    def put(self, fn_name: str, region: str, qualifier: str | None, event: object, source: str) -> None:
         with self._cond:
             if self._closed:
                 return
@@ -209,7 +216,7 @@ class AsyncQueue:
                     target=self._attempt, args=(p, run, slot, max_retries), name="lambda-async", daemon=True
                 ).start()
 
-    def _attempt(self, p: Pending, run: Callable[[], bool], slot, max_retries: int) -> None:
+    def _attempt(self, p: Pending, run: Callable[[], bool], slot: Slot, max_retries: int) -> None:
         ok = False
         try:
             ok = run()

@@ -9,8 +9,13 @@ the background: one SQS poller per event source mapping, as when the mapping was
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from ... import seam
+
+if TYPE_CHECKING:
+    from ...persistence import RestoreReport
+    from .. import EngineContext
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -18,7 +23,14 @@ log = logging.getLogger("localcloud.lambda")
 class LambdaPersistence:
     """Mixed into the Lambda engine: its ``restore()`` (nothing of its own to snapshot)."""
 
-    def restore(self, saved: dict | None, report) -> None:
+    # The engine's, which this mixin uses.
+    ctx: EngineContext
+
+    if TYPE_CHECKING:
+
+        def _start_poller(self, region: str, esm_uuid: str) -> None: ...
+
+    def restore(self, saved: dict | None, report: RestoreReport) -> None:
         if saved is None:
             return
         for esm_uuid in seam.event_source_mapping_ids(self.ctx.region):

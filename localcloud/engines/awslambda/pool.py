@@ -26,10 +26,13 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from ... import seam
+from ...processes import Child
 from . import runtimes
 from .limits import WORKER_CAP
 from .memory import MemoryWatch, Watched
@@ -71,6 +74,34 @@ RESERVED_ENV = frozenset(
 PASS_ENV = ("PATH", "LANG", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
 
 
+class Function(Protocol):
+    """What the engine reads of a function version (moto's model object, reached through the seam).
+    Read-only properties: a model whose attributes are narrower (or untyped) still matches."""
+
+    @property
+    def function_name(self) -> str: ...
+    @property
+    def function_arn(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def code_bytes(self) -> bytes: ...
+    @property
+    def handler(self) -> str | None: ...
+    @property
+    def run_time(self) -> str | None: ...
+    @property
+    def environment_vars(self) -> dict[str, str] | None: ...
+    @property
+    def memory_size(self) -> int | None: ...
+    @property
+    def timeout(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def policy(self) -> object: ...
+
+
 class InvokeError(Exception):
     """The function cannot run at all (not a handler failure): becomes an API error."""
 
@@ -96,13 +127,13 @@ def _iso_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def executed_version(fn) -> str:
+def executed_version(fn: Function) -> str:
     """``$LATEST``, or the published version number a qualified invocation ran."""
     arn = fn.function_arn
     return arn.rsplit(":", 1)[1] if arn.count(":") == 7 else "$LATEST"
 
 
-def fingerprint(fn) -> str:
+def fingerprint(fn: Function) -> str:
     doc = [
         fn.function_arn,
         hashlib.sha256(fn.code_bytes or b"").hexdigest(),
@@ -120,15 +151,15 @@ def fingerprint(fn) -> str:
 class Worker:
     fn_key: str  # function name (all versions share the pool entry; fingerprint tells them apart)
     fp: str
-    child: object  # processes.Child
+    child: Child
     sock: socket.socket
     log_stream: str
     init_ms: float = 0.0
-    init_error: dict | None = None
+    init_error: dict[str, Any] | None = None
     max_rss_mb: int = 0
     watched: Watched | None = None  # the memory watchdog's view while it runs an invocation
     last_used: float = field(default_factory=time.monotonic)
-    _lines: list = field(default_factory=list)  # (ms timestamp, text) of the current invocation
+    _lines: list[tuple[int, str]] = field(default_factory=list)  # (ms timestamp, text) of the current invocation
     _ended: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,6 +169,7 @@ class Worker:
         self._reader.start()
 
     def _read_output(self) -> None:
+        assert self.child.popen.stdout is not None  # spawned with stdout=PIPE
         for raw in self.child.popen.stdout:
             text = raw.decode("utf-8", "replace").rstrip("\n")
             if text.startswith(MARKER):
@@ -146,12 +178,12 @@ class Worker:
             with self._lock:
                 self._lines.append((int(time.time() * 1000), text.replace("\r", "\n")))
 
-    def take_lines(self) -> list:
+    def take_lines(self) -> list[tuple[int, str]]:
         with self._lock:
             lines, self._lines = self._lines, []
         return lines
 
-    def recv(self, timeout: float) -> dict | None:
+    def recv(self, timeout: float) -> dict[str, Any] | None:
         self.sock.settimeout(max(timeout, 0.001))
         try:
             line = self.rfile.readline()
@@ -159,7 +191,7 @@ class Worker:
             return None
         return json.loads(line) if line else None
 
-    def send(self, doc: dict) -> None:
+    def send(self, doc: dict[str, Any]) -> None:
         self.sock.settimeout(5)
         self.sock.sendall((json.dumps(doc) + "\n").encode())
 
@@ -174,7 +206,14 @@ class Worker:
 class Pool:
     """Workers of every function, the code folders they run, and the logs they write."""
 
-    def __init__(self, spawn, terminate, state_dir: Path, learner_env: dict, max_workers: int = WORKER_CAP) -> None:
+    def __init__(
+        self,
+        spawn: Callable[..., Child],
+        terminate: Callable[[Child, float], None],
+        state_dir: Path,
+        learner_env: dict[str, str],
+        max_workers: int = WORKER_CAP,
+    ) -> None:
         self._spawn, self._terminate = spawn, terminate
         self.code_root = state_dir / "code"
         self._base_env = learner_env
@@ -192,7 +231,7 @@ class Pool:
 
     # ---- workers -------------------------------------------------------------------------------
 
-    def _code_dir(self, fn) -> Path:
+    def _code_dir(self, fn: Function) -> Path:
         digest = hashlib.sha256(fn.code_bytes).hexdigest()[:16]
         d = self.code_root / fn.function_name / digest
         if not d.exists():
@@ -213,7 +252,7 @@ class Pool:
                 shutil.rmtree(tmp, ignore_errors=True)
         return d
 
-    def _env(self, fn, code_dir: Path, stream: str) -> dict:
+    def _env(self, fn: Function, code_dir: Path, stream: str) -> dict[str, str]:
         env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
         env.update({k: v for k, v in (fn.environment_vars or {}).items() if k not in RESERVED_ENV})
         version = executed_version(fn)
@@ -273,8 +312,8 @@ class Pool:
             self._refilling = True
             generation = self._generation
 
-        def work():
-            w = None
+        def work() -> None:
+            w: Worker | None = None
             try:
                 w = self._spawn_standby()
             except Exception:
@@ -289,7 +328,7 @@ class Pool:
 
         threading.Thread(target=work, name="lambda-standby", daemon=True).start()
 
-    def _start_worker(self, fn, fp: str) -> Worker:
+    def _start_worker(self, fn: Function, fp: str) -> Worker:
         if not (fn.run_time or "").startswith("python"):
             raise InvokeError(
                 "InvalidRuntimeException", f"localcloud runs Python functions only, not runtime {fn.run_time!r}."
@@ -323,10 +362,10 @@ class Pool:
             w.init_error = hello.get("error")
         return w
 
-    def acquire(self, fn) -> tuple[Worker, bool]:
+    def acquire(self, fn: Function) -> tuple[Worker, bool]:
         """A warm worker for ``fn``'s current code and configuration, or a new one (cold)."""
         fp = fingerprint(fn)
-        stale = []
+        stale: list[Worker] = []
         with self._lock:
             idle = self._idle.setdefault(fn.function_name, [])
             worker = None
@@ -441,7 +480,7 @@ class Pool:
             self.kill(w)
         shutil.rmtree(self.code_root, ignore_errors=True)
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int | str]:
         with self._lock:
             return {
                 "idle": sum(map(len, self._idle.values())),
@@ -459,7 +498,7 @@ class Pool:
 
     # ---- one invocation ----------------------------------------------------------------------
 
-    def invoke(self, fn, event, invoked_arn: str) -> Result:
+    def invoke(self, fn: Function, event: object, invoked_arn: str) -> Result:
         rid = str(uuid.uuid4())
         worker, cold = self.acquire(fn)
         t0 = time.monotonic()
@@ -468,7 +507,8 @@ class Pool:
         lines = [(start_ms, runtimes.init_start_line(fn.run_time))] if cold else []
         lines += worker.take_lines() if cold else []  # init output comes before START
         lines.append((start_ms, f"START RequestId: {rid} Version: {executed_version(fn)}"))
-        reply, timed_out, keep = None, False, True
+        reply: dict[str, Any] | None = None
+        timed_out, keep = False, True
         if worker.init_error:
             reply = {"error": dict(worker.init_error, requestId=rid)}
             keep = False
@@ -526,7 +566,7 @@ class Pool:
         self._write_logs(fn, worker.log_stream, lines)
         return Result(rid, payload, ferr, "\n".join(t for _, t in lines) + "\n", cold, duration)
 
-    def _write_logs(self, fn, stream: str, lines: list) -> None:
+    def _write_logs(self, fn: Function, stream: str, lines: list[tuple[int, str]]) -> None:
         events, last = [], 0
         for ts, text in lines:
             last = max(last, ts)  # CloudWatch wants events in time order

@@ -27,6 +27,8 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 MARKER = "\x1eEND "  # + request id: the end of one invocation's log on stdout
 
@@ -79,6 +81,8 @@ class _LambdaLogHandler(logging.StreamHandler):
 
 
 TASK_ROOT_ON_AWS = "/var/task"
+# A handler: (event, context) -> anything JSON can encode.
+Handler = Callable[[Any, Context], object]
 
 
 def _aws_paths(text: str) -> str:
@@ -113,7 +117,7 @@ def _log_error(err: dict, exc: BaseException | None) -> None:
     sys.stdout.write("\r".join(lines) + "\n")
 
 
-def _load_handler(spec: str):
+def _load_handler(spec: str) -> tuple[Handler | None, dict[str, Any] | None]:
     """``module.function`` (module may be ``dir/module``), the way the Python runtime reads _HANDLER."""
     try:
         modname, fname = spec.rsplit(".", 1)
@@ -173,10 +177,10 @@ def _end_of_log(marker: str) -> None:
     sys.stdout.flush()
 
 
-def _invoke(fn, req: dict) -> dict:
+def _invoke(fn: Handler, req: dict[str, Any]) -> dict[str, Any]:
     """One invocation: the handler's result as JSON text, or Lambda's error document."""
     rid = req["id"]
-    out: dict = {"id": rid}
+    out: dict[str, Any] = {"id": rid}
     try:
         result = fn(req["event"], Context(rid, req["deadline_ms"], req["arn"]))
         try:
@@ -227,6 +231,7 @@ def main() -> None:
     if init_error:
         send({"init": "error", "error": init_error, "init_ms": init_ms})
         return
+    assert fn is not None  # _load_handler gives a handler or an error
     send({"init": "ok", "init_ms": init_ms})
 
     for line in rfile:

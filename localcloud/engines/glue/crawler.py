@@ -14,6 +14,7 @@ import re
 import time
 import urllib.parse
 import uuid
+from typing import Any, Protocol
 
 import pyarrow.parquet as pq
 
@@ -26,6 +27,21 @@ STOPPING_S = 0.1  # how long a finished crawl reports STOPPING before READY
 SAMPLE_BYTES = 1 << 20  # Glue classifies on the first MB of each object
 
 
+class Crawler(Protocol):
+    """What a crawl reads of its crawler (moto's model object, reached through the seam)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def database_name(self) -> str | None: ...
+    @property
+    def targets(self) -> dict[str, Any] | None: ...
+    @property
+    def table_prefix(self) -> str | None: ...
+    @property
+    def schema_change_policy(self) -> dict[str, str] | None: ...
+
+
 def _merge(a: str | None, b: str) -> str:
     if a is None or a == b:
         return b
@@ -35,7 +51,7 @@ def _merge(a: str | None, b: str) -> str:
     return "string"
 
 
-def _json_type(v) -> str | None:
+def _json_type(v: object) -> str | None:
     if v is None:
         return None
     if isinstance(v, bool):
@@ -75,7 +91,7 @@ def classify(head: bytes) -> str:
     return "csv"
 
 
-def infer(kind: str, data: bytes, columns: dict) -> int:
+def infer(kind: str, data: bytes, columns: dict[str, str | None]) -> int:
     """Add the columns found in one object to ``columns`` (name -> type); returns its record count."""
     if kind == "parquet":
         schema = pq.read_schema(io.BytesIO(data))
@@ -140,13 +156,14 @@ class Crawl:
 def run(store: S3Store, name: str, crawl: Crawl) -> None:
     """Crawl every S3 target of crawler ``name`` (on a worker thread); RUNNING -> STOPPING -> READY."""
     try:
-        crawler = seam.glue().get_crawler(name)
-        if not crawler.database_name:
+        crawler: Crawler = seam.glue().get_crawler(name)
+        database = crawler.database_name
+        if not database:
             raise ValueError("The crawler has no target database")
-        if cat.find_database(crawler.database_name) is None:
+        if cat.find_database(database) is None:
             # A crawler creates its target database when it is missing (AWS's Glue getting-started
             # example and its integration test rely on it: tests/awsdocs).
-            seam.glue().create_database(crawler.database_name, {"Name": crawler.database_name})
+            seam.glue().create_database(database, {"Name": database})
         for target in (crawler.targets or {}).get("S3Targets", []):
             if crawl.state != "RUNNING":
                 break
@@ -166,7 +183,7 @@ class Found:
 
     def __init__(self) -> None:
         self.columns: dict[str, str | None] = {}
-        self.partitions: dict[tuple, str] = {}  # values -> location
+        self.partitions: dict[tuple[str, ...], str] = {}  # values -> location
         self.partition_keys: list[str] = []
         self.kinds: set[str] = set()
         self.records = self.size = self.objects = 0
@@ -204,7 +221,7 @@ def scan(store: S3Store, path: str) -> Found | None:
     return found
 
 
-def _storage(found: Found) -> tuple[tuple[str, str, str], dict, dict]:
+def _storage(found: Found) -> tuple[tuple[str, str, str], dict[str, str], dict[str, str]]:
     """((input format, output format, SerDe), SerDe parameters, table parameters) as Glue records them."""
     csv_info = found.columns.pop("__csv__", None)
     tparams: dict[str, str] = {}
@@ -223,7 +240,7 @@ def _storage(found: Found) -> tuple[tuple[str, str, str], dict, dict]:
     return formats, serde_params, tparams
 
 
-def _table_parameters(found: Found, crawler_name: str, extra: dict) -> dict:
+def _table_parameters(found: Found, crawler_name: str, extra: dict[str, str]) -> dict[str, str]:
     return {
         **extra,
         "classification": found.kind,
@@ -240,7 +257,7 @@ def _table_parameters(found: Found, crawler_name: str, extra: dict) -> dict:
     }
 
 
-def crawl_target(store: S3Store, crawler, target: dict, crawl: Crawl) -> None:
+def crawl_target(store: S3Store, crawler: Crawler, target: dict[str, Any], crawl: Crawl) -> None:
     """One S3 target -> one table (created, or updated per the SchemaChangePolicy) and its partitions."""
     path = target["Path"] if target["Path"].endswith("/") else target["Path"] + "/"
     found = scan(store, path)
@@ -251,8 +268,11 @@ def crawl_target(store: S3Store, crawler, target: dict, crawl: Crawl) -> None:
     cols = [(n, t or "string") for n, t in found.columns.items() if n not in found.partition_keys]
     table = (crawler.table_prefix or "") + re.sub(r"[^a-z0-9_]", "_", path.rstrip("/").rsplit("/", 1)[-1].lower())
     policy = (crawler.schema_change_policy or {}).get("UpdateBehavior", "UPDATE_IN_DATABASE")
+    database = crawler.database_name or ""
     with cat.LOCK:
-        db = cat.find_database(crawler.database_name)
+        db = cat.find_database(database)
+        if db is None:  # deleted while the crawl ran: Glue's GetDatabase answer
+            raise LookupError(f"EntityNotFoundException: Database {database} not found.")
         existing = cat.find_table(db, table)
         if existing is not None:  # a re-crawl adds the columns new files brought, keeps the old ones
             old = [(c["Name"], c["Type"]) for c in existing.as_dict()["StorageDescriptor"]["Columns"]]

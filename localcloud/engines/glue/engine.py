@@ -20,10 +20,11 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from typing import Any
 
 from ... import seam
 from ...awserrors import error
-from ...calls import Response
+from ...calls import Call, Response
 from .. import Engine
 from ..athena.s3store import S3Store
 from . import crawler
@@ -66,7 +67,7 @@ class GlueEngine(JobOperations, GluePersistence, Engine):
         self._close_runtime()
         super().stop()
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         with self.lock:
             crawls = {n: c.state for n, c in self.crawls.items()}
         rt = self._runtime
@@ -74,7 +75,7 @@ class GlueEngine(JobOperations, GluePersistence, Engine):
         return {"crawls": crawls, "jobs": jobs}
 
     # ---- crawler state in moto's answers ---------------------------------------------------------
-    def _after_GetCrawler(self, call, response):
+    def _after_GetCrawler(self, call: Call, response: Response) -> Response:
         return Response(response.status, response.headers, seam.edit_crawlers(response.body, self._show_crawl))
 
     _after_GetCrawlers = _after_BatchGetCrawlers = _after_GetCrawler
@@ -84,9 +85,9 @@ class GlueEngine(JobOperations, GluePersistence, Engine):
         crawl = self.crawls.get(name)
         return crawl if crawl is not None and crawl.state != "READY" else None
 
-    def _api_StartCrawler(self, call):
-        name = call.params.get("Name")
-        if seam.find_crawler(name or "") is None:
+    def _api_StartCrawler(self, call: Call) -> Response | None:
+        name: str = call.params.get("Name") or ""  # no crawler has the name ""
+        if seam.find_crawler(name) is None:
             return None
         with self.lock:
             if self._busy(name):
@@ -97,9 +98,9 @@ class GlueEngine(JobOperations, GluePersistence, Engine):
         t.start()
         return json_response({})  # moto's own crawl record would refuse the next start: this engine owns the state
 
-    def _api_StopCrawler(self, call):
-        name = call.params.get("Name")
-        if seam.find_crawler(name or "") is None:
+    def _api_StopCrawler(self, call: Call) -> Response | None:
+        name: str = call.params.get("Name") or ""  # no crawler has the name ""
+        if seam.find_crawler(name) is None:
             return None
         with self.lock:
             crawl = self._busy(name)
@@ -108,14 +109,14 @@ class GlueEngine(JobOperations, GluePersistence, Engine):
             crawl.state, crawl.status = "STOPPING", "CANCELLED"
         return json_response({})
 
-    def _api_DeleteCrawler(self, call):
-        name = call.params.get("Name")
+    def _api_DeleteCrawler(self, call: Call) -> Response | None:
+        name: str = call.params.get("Name") or ""  # no crawler has the name ""
         with self.lock:
-            if seam.find_crawler(name or "") is not None and self._busy(name):
+            if seam.find_crawler(name) is not None and self._busy(name):
                 return error(call, "CrawlerRunningException", f"Crawler {name} is running; stop it first")
         return None
 
-    def _api_GetCrawlerMetrics(self, call):
+    def _api_GetCrawlerMetrics(self, call: Call) -> Response | None:
         names = call.params.get("CrawlerNameList") or list(seam.glue().crawlers)
         out = []
         for n in names:
@@ -134,9 +135,9 @@ class GlueEngine(JobOperations, GluePersistence, Engine):
             )
         return json_response({"CrawlerMetricsList": out})
 
-    def _show_crawl(self, c: dict) -> None:
+    def _show_crawl(self, c: dict[str, Any]) -> None:
         """GetCrawler(s): the state of this engine's crawl, and LastCrawl once it is over."""
-        crawl = self.crawls.get(c.get("Name"))
+        crawl = self.crawls.get(c.get("Name", ""))
         c["State"] = crawl.state if crawl else "READY"
         if crawl and crawl.state == "READY":
             last = {

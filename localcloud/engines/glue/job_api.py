@@ -7,24 +7,41 @@ the checks and error texts are in :mod:`.job_requests`, the runs in :mod:`.jobs`
 from __future__ import annotations
 
 import json
+import threading
+from typing import TYPE_CHECKING, Any
 
 from ... import config, seam
 from ...awserrors import error
-from ...calls import Response
+from ...calls import Call, Response
 from . import job_requests
 from .jobs import DPU_PER_WORKER, ERROR_GROUP, OUTPUT_GROUP, JobRuntime, new_run_id, versions
 
+if TYPE_CHECKING:
+    from .. import EngineContext
+    from ..athena.s3store import S3Store
 
-def json_response(doc: dict) -> Response:
+
+def json_response(doc: dict[str, Any]) -> Response:
     return Response(200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(doc).encode())
 
 
-def _fail(call, problem: tuple[str, str]) -> Response:
+def _fail(call: Call, problem: tuple[str, str]) -> Response:
     return error(call, *problem)
 
 
 class JobOperations:
     """The job operations of :class:`~.engine.GlueEngine` (a mixin: its methods, in a file of their own)."""
+
+    # The engine's (GlueEngine.start sets them), which these operations use.
+    ctx: EngineContext
+    name: str
+    store: S3Store
+    _runtime: JobRuntime | None
+    _runtime_lock: threading.Lock
+    _starts: threading.Lock
+    _logs_lock: threading.Lock
+    _run_regions: dict[str, str]
+    _restored_runs: list[dict[str, Any]]
 
     # ---- the runtime ---------------------------------------------------------------------------
 
@@ -48,17 +65,18 @@ class JobOperations:
             rt.close()
         self._run_regions.clear()
 
-    def _put_logs(self, group: str, stream: str, events: list[dict]) -> None:
+    def _put_logs(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         """Run output -> CloudWatch Logs (group and stream created when missing, as Glue does)."""
         region = self._run_regions.get(stream, config.REGION)
         with self._logs_lock:
             seam.logs_put(region, group, stream, events)
 
-    def _job_or_error(self, call, name: str | None):
+    def _job_or_error(self, call: Call, name: str | None) -> tuple[dict[str, Any] | None, Response | None]:
+        """(GetJob's Job, None), or (None, Glue's EntityNotFoundException)."""
         job = seam.glue_job(name or "", call.region)
         return (job, None) if job is not None else (None, _fail(call, job_requests.job_not_found(name)))
 
-    def _prewarm(self, job: dict) -> None:
+    def _prewarm(self, job: dict[str, Any]) -> None:
         """A glueetl job that can run here: start Spark now, so the lab's first run is quick."""
         command = (job.get("Command") or {}).get("Name")
         version = versions.effective(command, job.get("GlueVersion"))
@@ -67,14 +85,14 @@ class JobOperations:
 
     # ---- job definitions (moto's) --------------------------------------------------------------
 
-    def _api_CreateJob(self, call):
+    def _api_CreateJob(self, call: Call) -> Response | None:
         problem = job_requests.check_job(call.params)
         return _fail(call, problem) if problem else None
 
-    def _after_CreateJob(self, call, response):
+    def _after_CreateJob(self, call: Call, response: Response) -> None:
         self._prewarm(call.params)
 
-    def _after_GetJob(self, call, response):
+    def _after_GetJob(self, call: Call, response: Response) -> Response:
         """Fields AWS fills in that moto leaves empty: MaxCapacity of a WorkerType job (the DPUs
         it gets) and the default Timeout of its Glue version."""
         doc = json.loads(response.body)
@@ -88,11 +106,12 @@ class JobOperations:
 
     _after_GetJobs = _after_BatchGetJobs = _after_GetJob
 
-    def _api_UpdateJob(self, call):
-        name, update = call.params.get("JobName"), call.params.get("JobUpdate") or {}
-        _, missing = self._job_or_error(call, name)
-        if missing:
+    def _api_UpdateJob(self, call: Call) -> Response | None:
+        update = call.params.get("JobUpdate") or {}
+        job, missing = self._job_or_error(call, call.params.get("JobName"))
+        if job is None:
             return missing
+        name: str = job["Name"]  # the one asked for
         problem = job_requests.check_job(update)
         if problem:
             return _fail(call, problem)
@@ -100,19 +119,19 @@ class JobOperations:
         self._prewarm(update)
         return json_response({"JobName": name})
 
-    def _after_DeleteJob(self, call, response):
+    def _after_DeleteJob(self, call: Call, response: Response) -> None:
         rt = self._runtime
         if rt is not None:
             rt.forget_job(call.params.get("JobName") or "")
 
     # ---- runs ----------------------------------------------------------------------------------
 
-    def _api_StartJobRun(self, call):
+    def _api_StartJobRun(self, call: Call) -> Response | None:
         p = call.params
-        name = p.get("JobName")
-        job, missing = self._job_or_error(call, name)
-        if missing:
+        job, missing = self._job_or_error(call, p.get("JobName"))
+        if job is None:
             return missing
+        name: str = job["Name"]  # the one asked for
         command = (job.get("Command") or {}).get("Name")
         problem = job_requests.check_capacity(p, command, job.get("GlueVersion"))
         if problem:
@@ -153,7 +172,9 @@ class JobOperations:
             )
         return json_response({"JobRunId": run_id})
 
-    def _run_or_error(self, call, name: str | None, run_id: str | None):
+    def _run_or_error(
+        self, call: Call, name: str | None, run_id: str | None
+    ) -> tuple[dict[str, Any], None] | tuple[None, Response | None]:
         _, missing = self._job_or_error(call, name)
         if missing:
             return None, missing
@@ -162,11 +183,11 @@ class JobOperations:
             return None, _fail(call, job_requests.run_not_found(run_id))
         return rt.run_state(run_id), None
 
-    def _api_GetJobRun(self, call):
+    def _api_GetJobRun(self, call: Call) -> Response | None:
         state, problem = self._run_or_error(call, call.params.get("JobName"), call.params.get("RunId"))
         return problem or json_response({"JobRun": state})
 
-    def _api_GetJobRuns(self, call):
+    def _api_GetJobRuns(self, call: Call) -> Response | None:
         name = call.params.get("JobName")
         _, missing = self._job_or_error(call, name)
         if missing:
@@ -176,12 +197,12 @@ class JobOperations:
         size = int(call.params.get("MaxResults") or 100)
         start = int(call.params.get("NextToken") or 0)
         page = ids[start : start + size]
-        doc = {"JobRuns": [rt.run_state(r) for r in page]}
+        doc: dict[str, Any] = {"JobRuns": [rt.run_state(r) for r in page]}
         if start + size < len(ids):
             doc["NextToken"] = str(start + size)
         return json_response(doc)
 
-    def _api_BatchStopJobRun(self, call):
+    def _api_BatchStopJobRun(self, call: Call) -> Response | None:
         name = call.params.get("JobName")
         rt = self.runtime()
         known = set(rt.runs(name)) if seam.glue_job(name or "", call.region) is not None else set()
@@ -202,11 +223,11 @@ class JobOperations:
 
     # ---- bookmarks -----------------------------------------------------------------------------
 
-    def _api_GetJobBookmark(self, call):
-        name = call.params.get("JobName")
-        _, missing = self._job_or_error(call, name)
-        if missing:
+    def _api_GetJobBookmark(self, call: Call) -> Response | None:
+        job, missing = self._job_or_error(call, call.params.get("JobName"))
+        if job is None:
             return missing
+        name: str = job["Name"]  # the one asked for
         entry = self.runtime().get_bookmark(name)
         if entry is None:
             return _fail(call, job_requests.no_bookmark(name))
@@ -215,11 +236,11 @@ class JobOperations:
             return _fail(call, ("InvalidInputException", "not supported locally: GetJobBookmark of an earlier run"))
         return json_response({"JobBookmarkEntry": entry})
 
-    def _api_ResetJobBookmark(self, call):
-        name = call.params.get("JobName")
-        _, missing = self._job_or_error(call, name)
-        if missing:
+    def _api_ResetJobBookmark(self, call: Call) -> Response | None:
+        job, missing = self._job_or_error(call, call.params.get("JobName"))
+        if job is None:
             return missing
+        name: str = job["Name"]  # the one asked for
         if call.params.get("RunId"):
             return _fail(call, ("InvalidInputException", "not supported locally: ResetJobBookmark with RunId"))
         rt = self.runtime()

@@ -7,6 +7,8 @@ AWS documents (each says which in a comment). Nothing here knows about runs or S
 
 from __future__ import annotations
 
+from typing import Any
+
 from ... import seam
 from ..athena.s3store import S3Object, S3Store
 from .jobs import versions
@@ -40,7 +42,7 @@ def _invalid(message: str) -> tuple[str, str]:
     return "InvalidInputException", message
 
 
-def check_capacity(params: dict, command: str, version: str | None) -> tuple[str, str] | None:
+def check_capacity(params: dict[str, Any], command: str | None, version: str | None) -> tuple[str, str] | None:
     """WorkerType / NumberOfWorkers / MaxCapacity / AllocatedCapacity / Timeout of a job or a run."""
     worker_type = params.get("WorkerType")
     if params.get("MaxCapacity") is not None and (worker_type or params.get("NumberOfWorkers")):
@@ -57,7 +59,7 @@ def check_capacity(params: dict, command: str, version: str | None) -> tuple[str
     return None
 
 
-def check_job(job: dict) -> tuple[str, str] | None:
+def check_job(job: dict[str, Any]) -> tuple[str, str] | None:
     """CreateJob's parameters or UpdateJob's JobUpdate: (error code, message), or None."""
     command = (job.get("Command") or {}).get("Name")
     if command not in COMMANDS:
@@ -72,11 +74,11 @@ def check_job(job: dict) -> tuple[str, str] | None:
     return check_capacity(job, command, version)
 
 
-def job_not_found(name: str) -> tuple[str, str]:
+def job_not_found(name: str | None) -> tuple[str, str]:  # None: the request named no job
     return "EntityNotFoundException", f"Job {name} not found."
 
 
-def run_not_found(run_id: str) -> tuple[str, str]:
+def run_not_found(run_id: str | None) -> tuple[str, str]:  # None: the request named no run
     return "EntityNotFoundException", f"Job run {run_id} not found."
 
 

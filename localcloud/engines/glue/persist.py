@@ -12,11 +12,17 @@ live in the state folder (``jobs/bookmarks/``), which ``stop`` keeps and a fresh
 from __future__ import annotations
 
 import shutil
+import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from ... import seam
 from .crawler import Crawl
-from .jobs import ACTIVE
+from .jobs import ACTIVE, JobRuntime
+
+if TYPE_CHECKING:
+    from ...persistence import RestoreReport
+    from .. import EngineContext
 
 _FIELDS = ("state", "status", "error", "started", "ended", "created", "updated", "id")
 
@@ -24,13 +30,20 @@ _FIELDS = ("state", "status", "error", "started", "ended", "created", "updated",
 class GluePersistence:
     """Mixed into the Glue engine: its ``snapshot()`` and ``restore()``."""
 
-    def snapshot(self) -> dict:
+    # The engine's (GlueEngine.start sets them), which these methods use.
+    ctx: EngineContext
+    lock: threading.Lock
+    crawls: dict[str, Crawl]
+    _runtime: JobRuntime | None
+    _restored_runs: list[dict[str, Any]]
+
+    def snapshot(self) -> dict[str, Any]:
         with self.lock:
             crawls = {name: {f: getattr(c, f) for f in _FIELDS} for name, c in self.crawls.items()}
         rt = self._runtime
         return {"crawls": crawls, "job_runs": rt.records() if rt is not None else list(self._restored_runs)}
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict[str, Any] | None, report: RestoreReport) -> None:
         if saved is None:  # a fresh start: bookmarks of an earlier state are not ours
             shutil.rmtree(self.ctx.state_dir / "jobs", ignore_errors=True)
         shutil.rmtree(self.ctx.state_dir / "jobs" / "runs", ignore_errors=True)  # their logs are moto's

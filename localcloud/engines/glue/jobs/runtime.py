@@ -28,9 +28,12 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
+from ....processes import Child
 from . import versions
 from .bookmarks import BookmarkStore
 
@@ -93,15 +96,25 @@ def _java() -> bool:
     return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
 
 
-def default_spawn(argv: list[str], name: str = "", env: dict | None = None, **popen_kwargs):
+# A started process: a Popen, or the daemon Supervisor's Child holding one.
+Process = subprocess.Popen[bytes] | Child
+# spawn(argv, name=..., env=..., **popen_kwargs) -> the started process
+Spawn = Callable[..., Process]
+# on_log(group, stream, events): events are {"timestamp": ms, "message": text}
+OnLog = Callable[[str, str, list[dict[str, Any]]], None]
+
+
+def default_spawn(
+    argv: list[str], name: str = "", env: dict[str, str] | None = None, **popen_kwargs: Any
+) -> subprocess.Popen[bytes]:
     """Start a process that dies with this one (what the daemon's Supervisor does, for tests)."""
     popen_kwargs.setdefault("stdin", subprocess.DEVNULL)
     return subprocess.Popen(argv, env=env, preexec_fn=_die_with_parent, **popen_kwargs)
 
 
-def _popen(child) -> subprocess.Popen:
+def _popen(child: Process) -> subprocess.Popen[bytes]:
     """``spawn`` may return a Popen or something holding one (the Supervisor's ``Child``)."""
-    return getattr(child, "popen", child)
+    return child.popen if isinstance(child, Child) else child
 
 
 class RunRefused(Exception):
@@ -113,8 +126,8 @@ class Run:
     id: str
     job_name: str
     command: str  # glueetl | pythonshell
-    arguments: dict  # the run's own Arguments (JobRun.Arguments)
-    argv: list
+    arguments: dict[str, str]  # the run's own Arguments (JobRun.Arguments)
+    argv: list[str]
     script_location: str
     script: str | None
     bookmark_option: str
@@ -136,10 +149,22 @@ class Run:
     cancel_reason: str | None = None  # STOPPED | TIMEOUT
     cancel_at: float = 0.0  # monotonic
     run_dir: Path | None = None
-    offsets: dict = field(default_factory=lambda: {"stdout.log": 0, "stderr.log": 0})
-    logs: dict = field(default_factory=lambda: {OUTPUT_GROUP: [], ERROR_GROUP: []})
+    offsets: dict[str, int] = field(default_factory=lambda: {"stdout.log": 0, "stderr.log": 0})
+    logs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {OUTPUT_GROUP: [], ERROR_GROUP: []})
     done: threading.Event = field(default_factory=threading.Event)
-    process: object = None  # pythonshell: its process
+    process: Process | None = None  # pythonshell: its process
+
+    @property
+    def folder(self) -> Path:
+        """The run's folder; only runs adopted from an earlier localcloud (never run here) have none."""
+        if self.run_dir is None:
+            raise RuntimeError(f"run {self.id} was not started by this runtime")
+        return self.run_dir
+
+
+class RuntimeStats(TypedDict):
+    spark_starts: int
+    last_spark_start_s: float | None
 
 
 class SparkWorker:
@@ -174,10 +199,10 @@ class SparkWorker:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def send(self, doc: dict) -> None:
+    def send(self, doc: dict[str, Any]) -> None:
         self.sock.sendall((json.dumps(doc) + "\n").encode())
 
-    def recv(self, timeout: float | None) -> dict | None:
+    def recv(self, timeout: float | None) -> dict[str, Any] | None:
         """The next message; None when the worker is gone or nothing came within ``timeout``.
 
         A line buffer of our own: a socket file object cannot be read again after a timeout.
@@ -197,7 +222,8 @@ class SparkWorker:
                 return None
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
-        return json.loads(line)
+        doc: dict[str, Any] = json.loads(line)
+        return doc
 
     def kill(self, grace: float = 0.0) -> None:
         """End the worker: closing the channel asks it to stop Spark and exit; after ``grace``
@@ -225,8 +251,8 @@ class JobRuntime:
     """Runs Glue jobs. Thread-safe; every method returns at once except ``wait`` and ``close``.
 
     ``state_dir``: this runtime's folder (bookmarks, run logs, Spark scratch).
-    ``spawn(argv, name=..., env=..., **popen_kwargs)``: starts a process, returns a Popen (or an
-    object with ``.popen``); default: a subprocess that dies with this process.
+    ``spawn(argv, name=..., env=..., **popen_kwargs)``: starts a process, returns a Popen (or the
+    daemon Supervisor's ``Child``); default: a subprocess that dies with this process.
     ``env``: the AWS client environment job processes get (localcloud's endpoint, fake keys).
     ``on_log(group, stream, events)``: CloudWatch Logs lines as they appear, ``events`` a list of
     ``{"timestamp": ms, "message": text}``; also kept per run (:meth:`logs`).
@@ -236,16 +262,16 @@ class JobRuntime:
     def __init__(
         self,
         state_dir: Path | str,
-        spawn=None,
-        env: dict | None = None,
-        on_log=None,
+        spawn: Spawn | None = None,
+        env: dict[str, str] | None = None,
+        on_log: OnLog | None = None,
         python: str = sys.executable,
-        spark_conf: dict | None = None,
+        spark_conf: dict[str, str] | None = None,
         minute_s: float = 60.0,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.spawn = spawn or default_spawn
+        self.spawn: Spawn = spawn or default_spawn
         self.env = dict(env or {})
         self.on_log = on_log
         self.python = python
@@ -259,7 +285,7 @@ class JobRuntime:
         self._worker: SparkWorker | None = None
         self._spark_current: str | None = None
         self._closed = False
-        self.stats = {"spark_starts": 0, "last_spark_start_s": None}
+        self.stats: RuntimeStats = {"spark_starts": 0, "last_spark_start_s": None}
         self._scheduler = threading.Thread(target=self._spark_loop, name="glue-spark-scheduler", daemon=True)
         self._scheduler.start()
         self._monitor = threading.Thread(target=self._monitor_loop, name="glue-monitor", daemon=True)
@@ -297,9 +323,10 @@ class JobRuntime:
                 raise ValueError(f"run {run_id} exists already")
             self._runs[run_id] = run
         refusal = self._refusal(job_spec, run)
-        if error or refusal:
-            self._write_log(run, "stderr.log", error or refusal)
-            self._finish(run, "FAILED", error or refusal)
+        why = error or refusal
+        if why:
+            self._write_log(run, "stderr.log", why)
+            self._finish(run, "FAILED", why)
             return
         self._write_log(run, "stdout.log", versions.banner(run.command, run.glue_version))
         if run.command == "glueetl":
@@ -485,7 +512,7 @@ class JobRuntime:
 
     # ---- run records ----------------------------------------------------------------------------
 
-    def job_env(self) -> dict:
+    def job_env(self) -> dict[str, str]:
         env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
         env.update(self.env)
         env.update(
@@ -498,7 +525,15 @@ class JobRuntime:
         )
         return env
 
-    def _new_run(self, spec, run_id, arguments, options, script, attempt) -> Run:
+    def _new_run(
+        self,
+        spec: dict[str, Any],
+        run_id: str,
+        arguments: dict[str, str],
+        options: dict[str, Any],
+        script: str | None,
+        attempt: int,
+    ) -> Run:
         command = (spec.get("Command") or {}).get("Name", "glueetl")
         merged = {**(spec.get("DefaultArguments") or {}), **arguments}
         bookmark_option = merged.get("--job-bookmark-option", "job-bookmark-disable")
@@ -562,8 +597,8 @@ class JobRuntime:
     @staticmethod
     def _write_log(run: Run, fname: str, line: str) -> None:
         """A line of localcloud's own in the run's log, before anything the script writes."""
-        run.run_dir.mkdir(parents=True, exist_ok=True)
-        with open(run.run_dir / fname, "a", encoding="utf-8") as fh:
+        run.folder.mkdir(parents=True, exist_ok=True)
+        with open(run.folder / fname, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
 
     def _set_state(self, run: Run, state: str) -> None:
@@ -636,7 +671,7 @@ class JobRuntime:
         if run.cancel_reason:  # stopped while Spark was starting
             self._finish(run, run.cancel_reason, self._cancel_message(run))
             return
-        run.run_dir.mkdir(parents=True, exist_ok=True)
+        run.folder.mkdir(parents=True, exist_ok=True)
         worker.send(
             {
                 "op": "run",
@@ -647,7 +682,7 @@ class JobRuntime:
                 "argv": run.argv,
                 "bookmark_option": run.bookmark_option,
                 "bookmark": self.bookmarks.state(run.job_name) if run.bookmark_option != "job-bookmark-disable" else {},
-                "run_dir": str(run.run_dir),
+                "run_dir": str(run.folder),
             }
         )
         done = None
@@ -707,14 +742,15 @@ class JobRuntime:
     # ---- Python shell runs ----------------------------------------------------------------------
 
     def _shell_run(self, run: Run) -> None:
-        run.run_dir.mkdir(parents=True, exist_ok=True)
-        result = run.run_dir / "result.json"
+        run_dir = run.folder
+        run_dir.mkdir(parents=True, exist_ok=True)
+        result = run_dir / "result.json"
         location = run.script_location
         if run.script is not None:
-            location = str(run.run_dir / (location.rsplit("/", 1)[-1] or "script.py"))
+            location = str(run_dir / (location.rsplit("/", 1)[-1] or "script.py"))
             Path(location).write_text(run.script)
         argv = [self.python, "-P", "-u", str(CONFINE), str(SHELL_RUNNER), str(result), location, *run.argv[1:]]
-        with open(run.run_dir / "stdout.log", "ab") as out, open(run.run_dir / "stderr.log", "ab") as err:
+        with open(run_dir / "stdout.log", "ab") as out, open(run_dir / "stderr.log", "ab") as err:
             try:
                 child = self.spawn(
                     argv,
@@ -722,7 +758,7 @@ class JobRuntime:
                     env=self.job_env(),
                     stdout=out,
                     stderr=err,
-                    cwd=str(run.run_dir),
+                    cwd=str(run_dir),
                 )
             except Exception as exc:
                 self._finish(run, "FAILED", f"localcloud: could not start the Python shell: {exc}")

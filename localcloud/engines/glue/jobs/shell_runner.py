@@ -17,7 +17,8 @@ from pathlib import Path
 
 def main() -> int:
     result_path, location, *args = sys.argv[1:]
-    from awsglue._local.scripts import fetch_script, last_line
+    # compat/ is on this process's PYTHONPATH (JobRuntime.job_env), not on mypy's path
+    from awsglue._local.scripts import fetch_script, last_line  # type: ignore[import-not-found]
 
     filename = "/tmp/" + (location.rsplit("/", 1)[-1] or "script.py")
     try:

@@ -35,6 +35,11 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 SPARK_CONF = {
     "spark.master": "local[2]",
@@ -62,20 +67,22 @@ class Cancelled(Exception):
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, conf: dict) -> None:
+    def __init__(self, sock: socket.socket, conf: dict[str, str]) -> None:
         self.sock = sock
         self.rfile = sock.makefile("r", encoding="utf-8")
         self.wlock = threading.Lock()
-        self.runs: queue.Queue = queue.Queue()
+        self.runs: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.current: str | None = None
         self.cancel_requested: str | None = None
         self.cancelled: set[str] = set()  # cancels that came before their run started
         self.interruptible = False
         self.conf = conf
-        self.main_thread = threading.main_thread().ident
+        main_thread = threading.main_thread().ident
+        assert main_thread is not None  # the main thread has started: it runs this
+        self.main_thread = main_thread
         self.log_fds = (os.dup(1), os.dup(2))  # the worker's own log, between runs
 
-    def send(self, doc: dict) -> None:
+    def send(self, doc: dict[str, Any]) -> None:
         with self.wlock:
             self.sock.sendall((json.dumps(doc) + "\n").encode())
 
@@ -95,7 +102,7 @@ class Worker:
     def warm_up(self, scratch: Path) -> None:
         """Run what every job's first run would pay for once (JIT, readers, writers, Python workers,
         the AWS SDK), so the first job run after ``ready`` is as quick as later ones."""
-        from awsglue._local.run import client
+        from awsglue._local.run import client  # type: ignore[import-not-found]  # compat/ is on PYTHONPATH
 
         client("s3"), client("glue")
         scratch.mkdir(parents=True, exist_ok=True)
@@ -122,41 +129,44 @@ class Worker:
 
         original_init = SparkContext.__init__
 
-        def new(cls, *args, **kwargs):
+        def new(cls: type[SparkContext], *args: Any, **kwargs: Any) -> SparkContext:
             return SparkContext._active_spark_context or object.__new__(cls)
 
-        def init(sc_self, *args, **kwargs):
+        def init(sc_self: SparkContext, *args: Any, **kwargs: Any) -> None:
             if getattr(sc_self, "_jsc", None) is None:
                 original_init(sc_self, *args, **kwargs)
 
-        SparkContext.__new__ = staticmethod(new)
-        SparkContext.__init__ = init
+        # Patching pyspark's classes is the point here (scripts construct and stop them).
+        SparkContext.__new__ = staticmethod(new)  # type: ignore[method-assign, assignment]  # see above
+        SparkContext.__init__ = init  # type: ignore[method-assign, assignment]  # see above
         self._stops = (SparkContext.stop, SparkSession.stop)
-        SparkContext.stop = lambda self_, *a, **k: None
-        SparkSession.stop = lambda self_, *a, **k: None
+        SparkContext.stop = lambda self_, *a, **k: None  # type: ignore[method-assign]  # see above
+        SparkSession.stop = lambda self_, *a, **k: None  # type: ignore[method-assign]  # see above
 
     def stop_spark(self) -> None:
         from pyspark import SparkContext
         from pyspark.sql import SparkSession
 
-        SparkContext.stop, SparkSession.stop = self._stops
+        SparkContext.stop, SparkSession.stop = self._stops  # type: ignore[method-assign]  # pyspark's own, put back
         try:
             self.base.stop()
         except Exception:
             pass
 
-    def _session_for_run(self):
+    def _session_for_run(self) -> SparkSession:
         from pyspark.sql import SparkSession
 
         session = self.base.newSession()
         SparkSession._instantiatedSession = session
         SparkSession._activeSession = session
         jvm = self.sc._jvm
+        if jvm is None:
+            raise RuntimeError("the SparkContext has no JVM (stopped?)")
         jvm.org.apache.spark.sql.SparkSession.setActiveSession(session._jsparkSession)
         jvm.org.apache.spark.sql.SparkSession.setDefaultSession(session._jsparkSession)
         return session
 
-    def _after_run(self, session) -> None:
+    def _after_run(self, session: SparkSession) -> None:
         from pyspark.sql import SparkSession
 
         try:
@@ -191,15 +201,16 @@ class Worker:
         if self.current == run_id:  # pure-Python code (or a wait) gets an exception in its thread
             signal.pthread_kill(self.main_thread, signal.SIGUSR1)
 
-    def _on_signal(self, signum, frame) -> None:
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self.interruptible and self.cancel_requested and self.cancel_requested == self.current:
             raise Cancelled("the job run was stopped")
 
     # ---- one run -------------------------------------------------------------------------------
 
-    def execute(self, req: dict) -> dict:
-        from awsglue._local import run as glue_run
-        from awsglue._local.scripts import fetch_script
+    def execute(self, req: dict[str, Any]) -> dict[str, Any]:
+        # compat/ is on this process's PYTHONPATH (JobRuntime.job_env), not on mypy's path
+        from awsglue._local import run as glue_run  # type: ignore[import-not-found]
+        from awsglue._local.scripts import fetch_script  # type: ignore[import-not-found]
 
         run_id = req["run_id"]
         run_dir = Path(req["run_dir"])

@@ -53,7 +53,7 @@ def valid(version: str | None) -> bool:
     return version is None or version == "auto" or (version in SPARK_JOBS and version not in END_OF_LIFE)
 
 
-def effective(command: str, version: str | None) -> str:
+def effective(command: str | None, version: str | None) -> str:
     """The GlueVersion a run uses: AWS's default when the job has none, the newest for ``auto``."""
     if command == "pythonshell":
         return version or "3.0"

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 import urllib.parse
+from typing import Any
 
 from ._local import catalog, names, read, s3io
 from ._local import run as _run
@@ -193,7 +194,9 @@ class GlueContext:
         df, node = self._load(objs, table.fmt, opts, transformation_ctx, table.partition_types)
         return DynamicFrame(df, self, table_name, node)
 
-    def _prune(self, parts, table: catalog.TableInfo, predicate: str):
+    def _prune(
+        self, parts: list[tuple[list[str], str]], table: catalog.TableInfo, predicate: str
+    ) -> list[tuple[list[str], str]]:
         """The partitions whose values satisfy a Spark SQL predicate over the partition keys."""
         from pyspark.sql import functions as F
 
@@ -290,8 +293,15 @@ class GlueContext:
     # ---- the write itself ------------------------------------------------------------------------
 
     def _write_s3(
-        self, frame, url: str, fmt: str, partition_keys: list[str], fmt_opts: dict, compression, glue_parquet=False
-    ):
+        self,
+        frame: object,
+        url: str,
+        fmt: str,
+        partition_keys: list[str],
+        fmt_opts: dict[str, Any],
+        compression: str | None,
+        glue_parquet: bool = False,
+    ) -> list[dict[str, str]]:
         """Write locally with Spark, upload as objects under Glue's names (``_local/names.py``);
         the partitions written, as {key: value}.  ``glue_parquet``: format glueparquet (or parquet
         with ``useGlueParquetWriter``), whose files Glue names differently."""
@@ -311,7 +321,7 @@ class GlueContext:
         writer = frame._df.write.mode("errorifexists")
         if partition_keys:
             writer = writer.partitionBy(*partition_keys)
-        opts = {}
+        opts: dict[str, str] = {}
         if fmt == "csv":
             opts["header"] = str(fmt_opts.get("writeHeader", True)).lower()
             opts["sep"] = fmt_opts.get("separator", ",")
@@ -324,7 +334,7 @@ class GlueContext:
         writer.format(fmt).options(**opts).save(str(out))
         template = names.glue_name(fmt, glue_parquet, opts.get("compression"))
         written = s3io.upload_dir(out, url, rename=lambda rel: names.rename(rel, template, run_ms))
-        parts = []
+        parts: list[dict[str, str]] = []
         if partition_keys:
             seen = set()
             base = url.rstrip("/") + "/"

@@ -7,17 +7,22 @@ schema alone) and registers new partitions, as AWS documents for Glue ETL jobs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._local import catalog
 from ._local.run import NotSupportedLocally
 
+if TYPE_CHECKING:
+    from .context import GlueContext
+
 
 class DataSink:
-    def __init__(self, glue_context, options: dict, transformation_ctx: str = ""):
+    def __init__(self, glue_context: GlueContext, options: dict[str, Any], transformation_ctx: str = "") -> None:
         self._gc = glue_context
         self._options = dict(options)
-        self._format = None
-        self._format_options: dict = {}
-        self._catalog = None
+        self._format: str | None = None
+        self._format_options: dict[str, Any] = {}
+        self._catalog: tuple[str, str] | None = None
         self._ctx = transformation_ctx
 
     def setFormat(self, format, **options):
@@ -41,7 +46,8 @@ class DataSink:
             raise Exception("the S3 sink needs a format (setFormat or format=...)")
         keys = list(self._options.get("partitionKeys") or [])
         update = str(self._options.get("enableUpdateCatalog", False)).lower() == "true"
-        if update and self._catalog is None:
+        catalog_info = self._catalog
+        if update and catalog_info is None:
             raise Exception("enableUpdateCatalog needs setCatalogInfo(catalogDatabase=..., catalogTableName=...)")
         if update and self._format == "orc":
             raise NotSupportedLocally("enableUpdateCatalog with format orc")
@@ -57,8 +63,8 @@ class DataSink:
             self._options.get("compression"),
             glue_parquet,
         )
-        if update:
-            database, table_name = self._catalog
+        if update and catalog_info is not None:  # (update without it was refused above)
+            database, table_name = catalog_info
             behavior = self._options.get("updateBehavior", "UPDATE_IN_DATABASE")
             table = catalog.ensure_table(
                 database, table_name, path, self._format, dynamic_frame._node, keys, behavior == "UPDATE_IN_DATABASE"

@@ -9,9 +9,15 @@ Calls of AWS's API that this subset does not implement raise ``NotImplementedErr
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from ._local import schema as sc
 from ._local.run import NotSupportedLocally
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, Row
+
+    from .context import GlueContext
 
 __all__ = ["DynamicFrame", "DynamicFrameCollection", "DynamicFrameReader", "DynamicFrameWriter", "ResolveOption"]
 
@@ -50,15 +56,15 @@ def parse_path(path: str) -> list[str]:
     return parts
 
 
-def _col(parts: list[str]):
+def _col(parts: list[str]) -> Column:
     from pyspark.sql import functions as F
 
     return F.col(".".join(f"`{p}`" for p in parts))
 
 
-def _find(node: sc.T, parts: list[str], case_sensitive: bool = True):
+def _find(node: sc.T, parts: list[str], case_sensitive: bool = True) -> tuple[list[str], sc.T] | None:
     """(real path, node) of ``parts`` in the tree, or None when no record has that field."""
-    real = []
+    real: list[str] = []
     for p in parts:
         if node.kind != "struct":
             return None
@@ -72,11 +78,11 @@ def _find(node: sc.T, parts: list[str], case_sensitive: bool = True):
     return real, node
 
 
-def _build(leaves: list[tuple[list[str], object, sc.T]]):
+def _build(leaves: list[tuple[list[str], Column, sc.T]]) -> tuple[list[Column], sc.T]:
     """Columns and tree from (target path, column expression, type): dotted targets nest as structs."""
     from pyspark.sql import functions as F
 
-    tree: dict = {}
+    tree: dict[str, Any] = {}  # name -> (column, type), or a dict of the same for a struct
     for parts, expr, node in leaves:
         level = tree
         for p in parts[:-1]:
@@ -100,7 +106,7 @@ def _build(leaves: list[tuple[list[str], object, sc.T]]):
     return emit(tree)
 
 
-def _cast_choice(parts: list[str], node: sc.T, type_name: str):
+def _cast_choice(parts: list[str], node: sc.T, type_name: str) -> Column:
     """A choice column cast to one type: each member cast, the present one kept."""
     from pyspark.sql import functions as F
 
@@ -114,7 +120,7 @@ class DynamicRecord(dict):
     """A record as ``filter``/``map`` functions get it: a dict of its non-null fields."""
 
 
-def _record(row, node: sc.T) -> DynamicRecord:
+def _record(row: Row, node: sc.T) -> DynamicRecord:
     def strip(v):
         if isinstance(v, dict):
             return DynamicRecord({k: strip(x) for k, x in v.items() if x is not None})
@@ -133,7 +139,7 @@ class ResolveOption:
 
 
 class DynamicFrame:
-    def __init__(self, df, glue_ctx, name="", node: sc.T | None = None):
+    def __init__(self, df: DataFrame, glue_ctx: GlueContext, name: str = "", node: sc.T | None = None) -> None:
         self._df = df
         self.glue_ctx = glue_ctx
         self.name = name
@@ -144,7 +150,7 @@ class DynamicFrame:
             raise NotSupportedLocally(f"DynamicFrame.{attr}")
         raise AttributeError(f"'DynamicFrame' object has no attribute '{attr}'")
 
-    def _new(self, df, node: sc.T) -> DynamicFrame:
+    def _new(self, df: DataFrame, node: sc.T) -> DynamicFrame:
         return DynamicFrame(df, self.glue_ctx, self.name, node)
 
     # ---- conversion and inspection ----------------------------------------------------------------
@@ -434,8 +440,8 @@ class DynamicFrame:
         spark = self._df.sparkSession
         rows = mapped.map(lambda s: json.dumps(sc.rewrite(json.loads(s), new_node)))
         if not new_node.fields:
-            return self._new(spark.createDataFrame([], sc.to_spark(new_node)), new_node)
-        df = spark.read.schema(sc.to_spark(new_node)).json(rows)
+            return self._new(spark.createDataFrame([], sc.to_spark_schema(new_node)), new_node)
+        df = spark.read.schema(sc.to_spark_schema(new_node)).json(rows)
         return self._new(df, new_node)
 
     def union(self, other_frame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
@@ -454,7 +460,7 @@ def _copy(t: sc.T) -> sc.T:
     if t.kind in ("struct", "choice"):
         return sc.T(t.kind, {k: _copy(v) for k, v in t.fields.items()})
     if t.kind == "array":
-        return sc.T("array", element=_copy(t.element))
+        return sc.T("array", element=_copy(t.elem))
     return sc.T(t.kind)
 
 

@@ -152,7 +152,7 @@ def from_tree(t):
     if t.kind == "choice":
         return ChoiceType([from_tree(v) for v in t.fields.values()])
     if t.kind == "array":
-        return ArrayType(from_tree(t.element))
+        return ArrayType(from_tree(t.elem))
     if t.kind.startswith("decimal"):
         p, s = t.kind[len("decimal(") : -1].split(",")
         return DecimalType(int(p), int(s))

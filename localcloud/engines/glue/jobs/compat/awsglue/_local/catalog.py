@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import schema as sc
 from .run import NotSupportedLocally, client
 
-SERDES = {
+if TYPE_CHECKING:  # boto3-stubs (type checking only)
+    from mypy_boto3_glue.type_defs import (
+        ColumnOutputTypeDef,
+        PartitionInputTypeDef,
+        StorageDescriptorOutputTypeDef,
+        TableInputTypeDef,
+        TableTypeDef,
+    )
+
+
+class SerDe(TypedDict):
+    SerializationLibrary: str
+    InputFormat: str
+    OutputFormat: str
+    Parameters: dict[str, str]
+
+
+SERDES: dict[str, SerDe] = {
     "parquet": {
         "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
         "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -37,15 +56,15 @@ class TableInfo:
     fmt: str  # json | csv | parquet
     columns: list[tuple[str, str]]  # data columns (name, hive type)
     partition_keys: list[tuple[str, str]]
-    csv_options: dict = field(default_factory=dict)
-    raw: dict = field(default_factory=dict)
+    csv_options: dict[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, object] = field(default_factory=dict)  # GetTable's Table
 
     @property
-    def partition_types(self) -> dict:
+    def partition_types(self) -> dict[str, sc.T]:
         return {k: sc.from_hive(t) for k, t in self.partition_keys}
 
 
-def table_format(table: dict) -> str:
+def table_format(table: TableTypeDef) -> str:
     sd = table.get("StorageDescriptor", {})
     classification = (table.get("Parameters") or {}).get("classification", "").lower()
     serde = (sd.get("SerdeInfo") or {}).get("SerializationLibrary", "") or ""
@@ -65,7 +84,7 @@ def get_table(database: str, name: str) -> TableInfo:
     table = client("glue").get_table(DatabaseName=database, Name=name)["Table"]
     sd = table.get("StorageDescriptor", {})
     fmt = table_format(table)
-    csv_options = {}
+    csv_options: dict[str, Any] = {}
     if fmt == "csv":
         params = (sd.get("SerdeInfo") or {}).get("Parameters") or {}
         csv_options = {
@@ -88,7 +107,7 @@ def get_table(database: str, name: str) -> TableInfo:
 
 def partitions(database: str, name: str) -> list[tuple[list[str], str]]:
     """(values, location) of every partition of the table."""
-    out = []
+    out: list[tuple[list[str], str]] = []
     pages = client("glue").get_paginator("get_partitions").paginate(DatabaseName=database, TableName=name)
     for page in pages:
         for p in page.get("Partitions", []):
@@ -98,16 +117,18 @@ def partitions(database: str, name: str) -> list[tuple[list[str], str]]:
 
 def ensure_table(
     database: str, name: str, location: str, fmt: str, node: sc.T, partition_keys: list[str], update: bool
-) -> dict:
+) -> TableTypeDef:
     """Create the table a sink writes (enableUpdateCatalog), or add the columns new data brought."""
     glue = client("glue")
     # The catalog stores column names folded to lower case (Hive compatibility), as Glue does.
-    data_cols = [{"Name": k.lower(), "Type": sc.hive(t)} for k, t in node.fields.items() if k not in partition_keys]
-    part_cols = [
+    data_cols: list[ColumnOutputTypeDef] = [
+        {"Name": k.lower(), "Type": sc.hive(t)} for k, t in node.fields.items() if k not in partition_keys
+    ]
+    part_cols: list[ColumnOutputTypeDef] = [
         {"Name": k.lower(), "Type": sc.hive(node.fields[k]) if k in node.fields else "string"} for k in partition_keys
     ]
     serde = SERDES[fmt]
-    sd = {
+    sd: StorageDescriptorOutputTypeDef = {
         "Columns": data_cols,
         "Location": location,
         "InputFormat": serde["InputFormat"],
@@ -136,14 +157,20 @@ def ensure_table(
         have = {c["Name"] for c in old.get("Columns", [])}
         new_cols = list(old.get("Columns", [])) + [c for c in data_cols if c["Name"] not in have]
         if len(new_cols) != len(old.get("Columns", [])):
-            tin = {k: table[k] for k in ("Name", "TableType", "Parameters", "PartitionKeys") if k in table}
+            tin: TableInputTypeDef = {"Name": table["Name"]}
+            if "TableType" in table:
+                tin["TableType"] = table["TableType"]
+            if "Parameters" in table:
+                tin["Parameters"] = table["Parameters"]
+            if "PartitionKeys" in table:
+                tin["PartitionKeys"] = table["PartitionKeys"]
             tin["StorageDescriptor"] = {**old, "Columns": new_cols}
             glue.update_table(DatabaseName=database, TableInput=tin)
             table = glue.get_table(DatabaseName=database, Name=name)["Table"]
     return table
 
 
-def add_partitions(table: dict, database: str, location: str, written: list[dict]) -> int:
+def add_partitions(table: TableTypeDef, database: str, location: str, written: list[dict[str, Any]]) -> int:
     """Register the partitions a write created that the catalog does not know yet."""
     keys = [k["Name"] for k in table.get("PartitionKeys", [])]
     if not keys or not written:
@@ -151,13 +178,13 @@ def add_partitions(table: dict, database: str, location: str, written: list[dict
     glue = client("glue")
     known = {tuple(v) for v, _ in partitions(database, table["Name"])}
     base = location if location.endswith("/") else location + "/"
-    inputs = []
+    inputs: list[PartitionInputTypeDef] = []
     for values in written:
         vals = [str(values.get(k, "")) for k in keys]
         if tuple(vals) in known:
             continue
         known.add(tuple(vals))
-        sd = dict(table.get("StorageDescriptor", {}))
+        sd = table.get("StorageDescriptor", {}).copy()
         sd["Location"] = base + "/".join(f"{k}={v}" for k, v in zip(keys, vals)) + "/"
         inputs.append({"Values": vals, "StorageDescriptor": sd})
     for i in range(0, len(inputs), 100):  # BatchCreatePartition takes 100 at a time

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import schema as sc
 from .run import NotSupportedLocally
 from .s3io import Obj
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
 
 TEXT_FORMATS = ("json", "csv")
 
@@ -31,7 +37,7 @@ def _check_plain(path: Path, url: str) -> None:
             raise NotSupportedLocally(f"{name}-compressed input ({url})")
 
 
-def _json_records(path: Path):
+def _json_records(path: Path) -> Iterator[tuple[Any, int]]:  # (a JSON value, its record number)
     text = path.read_text(encoding="utf-8")
     try:
         for n, line in enumerate(text.splitlines(), 1):
@@ -48,7 +54,9 @@ def _json_records(path: Path):
         yield rec, n
 
 
-def _csv_records(path: Path, opts: dict, names: list[str] | None, skip: int):
+def _csv_records(
+    path: Path, opts: dict[str, Any], names: list[str] | None, skip: int
+) -> Iterator[tuple[dict[str, int | float | str | None], int]]:
     sep = opts.get("separator", ",")
     quote = opts.get("quoteChar", '"')
     with_header = bool(opts.get("withHeader", False))
@@ -67,8 +75,8 @@ def _csv_records(path: Path, opts: dict, names: list[str] | None, skip: int):
             yield {c: sc.csv_value(row[i]) if i < len(row) else None for i, c in enumerate(cols)}, n
 
 
-def _typed_partition(values: dict, types: dict) -> dict:
-    out = {}
+def _typed_partition(values: dict[str, str | None], types: dict[str, sc.T]) -> dict[str, object]:
+    out: dict[str, object] = {}
     for k, v in values.items():
         t = types.get(k, sc.T("string"))
         if v is None or t.kind == "string":
@@ -82,18 +90,26 @@ def _typed_partition(values: dict, types: dict) -> dict:
     return out
 
 
-def read_text(spark, objs: list[Obj], fmt: str, opts: dict, scratch: Path, partition_types: dict | None = None):
+def read_text(
+    spark: SparkSession,
+    objs: list[Obj],
+    fmt: str,
+    opts: dict[str, Any],
+    scratch: Path,
+    partition_types: dict[str, sc.T] | None = None,
+) -> tuple[DataFrame, sc.T]:
     partition_types = partition_types or {}
     names = opts.get("_column_names")
     skip = int(opts.get("_skip_lines", 0))
     node = sc.struct({})
-    records = []
+    records: list[dict[str, Any]] = []
     for o in objs:
-        _check_plain(o.local, o.url)
+        _check_plain(o.staged, o.url)
+        rows: Iterator[tuple[Any, int]]
         if fmt == "json":
-            rows = _json_records(o.local)
+            rows = _json_records(o.staged)
         else:
-            rows = _csv_records(o.local, opts, names, skip)
+            rows = _csv_records(o.staged, opts, names, skip)
         part = _typed_partition(o.partition, partition_types)
         for rec, n in rows:
             if not isinstance(rec, dict):
@@ -109,22 +125,24 @@ def read_text(spark, objs: list[Obj], fmt: str, opts: dict, scratch: Path, parti
     return frame_from_records(spark, records, node, scratch)
 
 
-def frame_from_records(spark, records: list[dict], node: sc.T, scratch: Path):
+def frame_from_records(
+    spark: SparkSession, records: list[dict[str, Any]], node: sc.T, scratch: Path
+) -> tuple[DataFrame, sc.T]:
     """Spark reads the records in ``node``'s layout (choices wrapped) with ``node``'s exact schema."""
     path = scratch / "records.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(sc.rewrite(rec, node), separators=(",", ":")) + "\n")
     if not node.fields:
-        return spark.createDataFrame([], sc.to_spark(node)), node
-    df = spark.read.schema(sc.to_spark(node)).option("mode", "FAILFAST").json(str(path))
+        return spark.createDataFrame([], sc.to_spark_schema(node)), node
+    df = spark.read.schema(sc.to_spark_schema(node)).option("mode", "FAILFAST").json(str(path))
     return df, node
 
 
 # ---- Parquet -----------------------------------------------------------------------------------
 
 
-def _arrow_tree(t) -> sc.T:
+def _arrow_tree(t: pa.DataType) -> sc.T:
     import pyarrow as pa
 
     if pa.types.is_struct(t):
@@ -155,7 +173,9 @@ def _arrow_tree(t) -> sc.T:
     raise NotSupportedLocally(f"Parquet column type {t}")
 
 
-def read_parquet(spark, objs: list[Obj], partition_types: dict | None = None):
+def read_parquet(
+    spark: SparkSession, objs: list[Obj], partition_types: dict[str, sc.T] | None = None
+) -> tuple[DataFrame, sc.T]:
     import pyarrow.parquet as pq
     from pyspark.sql import functions as F
 
@@ -174,7 +194,7 @@ def read_parquet(spark, objs: list[Obj], partition_types: dict | None = None):
     for k, t in partition_types.items():
         merged.fields[k] = t
     if not objs:
-        return spark.createDataFrame([], sc.to_spark(merged)), merged
+        return spark.createDataFrame([], sc.to_spark_schema(merged)), merged
     frames = []
     for key, members in groups.items():
         node = trees[key]

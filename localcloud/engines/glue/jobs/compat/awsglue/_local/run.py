@@ -12,6 +12,11 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
+
+if TYPE_CHECKING:  # boto3-stubs (type checking only: job processes do not need them)
+    from mypy_boto3_glue import GlueClient
+    from mypy_boto3_s3 import S3Client
 
 BOOKMARK_OPTIONS = ("job-bookmark-enable", "job-bookmark-pause", "job-bookmark-disable")
 
@@ -67,11 +72,15 @@ class Run:
 
 
 current = Run()
-_clients: dict = {}
+_clients: dict[str, S3Client | GlueClient] = {}
 _lock = threading.Lock()
 
 
-def client(service: str):
+@overload
+def client(service: Literal["s3"]) -> S3Client: ...
+@overload
+def client(service: Literal["glue"]) -> GlueClient: ...
+def client(service: Literal["s3", "glue"]) -> S3Client | GlueClient:
     """A boto3 client from the environment (localcloud's endpoint inside the worker)."""
     with _lock:
         if service not in _clients:

@@ -29,6 +29,13 @@ class Obj:
     partition: dict = field(default_factory=dict)  # catalog partition values (name -> text)
     local: Path | None = None
 
+    @property
+    def staged(self) -> Path:
+        """``local``, once :func:`download` fetched the object."""
+        if self.local is None:
+            raise RuntimeError(f"{self.url} was not downloaded")
+        return self.local
+
 
 def split_s3(url: str) -> tuple[str, str]:
     if not url.startswith(("s3://", "s3a://", "s3n://")):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from pyspark.sql import types as st
 
@@ -23,19 +24,29 @@ _FLOAT_RE = re.compile(r"-?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
 
 
 class T:
-    """A type: ``kind`` plus ``fields`` (struct: name -> T; choice: type name -> T) or ``element``."""
+    """A type: ``kind`` plus ``fields`` (struct: name -> T; choice: type name -> T; empty for other
+    kinds) or ``element`` (array)."""
 
     __slots__ = ("kind", "fields", "element")
 
-    def __init__(self, kind: str, fields: dict | None = None, element: T | None = None) -> None:
-        self.kind, self.fields, self.element = kind, fields, element
+    def __init__(self, kind: str, fields: dict[str, T] | None = None, element: T | None = None) -> None:
+        self.kind = kind
+        self.fields: dict[str, T] = fields if fields is not None else {}
+        self.element = element
+
+    @property
+    def elem(self) -> T:
+        """An array's element type."""
+        if self.element is None:
+            raise TypeError(f"{self.kind} has no element type")
+        return self.element
 
     @property
     def name(self) -> str:
         """The Glue type name a choice member is called by (decimal(10,2) -> decimal)."""
         return self.kind.split("(")[0]
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, T)
             and self.kind == other.kind
@@ -51,7 +62,7 @@ class T:
         return self.kind
 
 
-def struct(fields: dict) -> T:
+def struct(fields: dict[str, T]) -> T:
     return T("struct", dict(fields))
 
 
@@ -61,7 +72,7 @@ NULL = T("null")
 # ---- inference from data ------------------------------------------------------------------------
 
 
-def of_json(v) -> T:
+def of_json(v: object) -> T:
     if v is None:
         return NULL
     if isinstance(v, bool):
@@ -82,7 +93,7 @@ def of_json(v) -> T:
     raise TypeError(f"not a JSON value: {type(v).__name__}")
 
 
-def csv_value(s: str):
+def csv_value(s: str) -> int | float | str | None:
     """A CSV cell as a typed value: '' -> None, '12' -> 12, '1.5' -> 1.5, else the text."""
     if s == "":
         return None
@@ -93,7 +104,7 @@ def csv_value(s: str):
     return s
 
 
-def of_csv(v) -> T:
+def of_csv(v: object) -> T:
     # CSV numbers are read as long (Glue's CSV reader), JSON's small integers as int.
     if isinstance(v, int):
         return T("long")
@@ -114,7 +125,7 @@ def merge(a: T, b: T) -> T:
             out[k] = merge(out[k], t) if k in out else t
         return struct(out)
     if a.kind == "array" and b.kind == "array":
-        return T("array", element=merge(a.element, b.element))
+        return T("array", element=merge(a.elem, b.elem))
     members: dict[str, T] = {}
     for t in (a.fields.values() if a.kind == "choice" else [a]), (b.fields.values() if b.kind == "choice" else [b]):
         for m in t:
@@ -128,11 +139,11 @@ def has_choice(t: T) -> bool:
     if t.kind == "struct":
         return any(has_choice(f) for f in t.fields.values())
     if t.kind == "array":
-        return has_choice(t.element)
+        return has_choice(t.elem)
     return False
 
 
-def member_of(v, t: T) -> str:
+def member_of(v: object, t: T) -> str:
     """Which member of choice ``t`` a JSON value belongs to."""
     name = of_json(v).name
     if name in t.fields:
@@ -142,7 +153,7 @@ def member_of(v, t: T) -> str:
     return name
 
 
-def rewrite(v, t: T):
+def rewrite(v: object, t: T) -> object:
     """A JSON value in the layout of ``t``: choice values wrapped as {type name: value}."""
     if v is None:
         return None
@@ -152,11 +163,11 @@ def rewrite(v, t: T):
     if t.kind == "struct" and isinstance(v, dict):
         return {k: rewrite(x, t.fields[k]) for k, x in v.items() if k in t.fields}
     if t.kind == "array" and isinstance(v, list):
-        return [rewrite(x, t.element) for x in v]
+        return [rewrite(x, t.elem) for x in v]
     return v
 
 
-def unwrap(v, t: T):
+def unwrap(v: Any, t: T) -> Any:  # a Spark Row, list or scalar -> plain Python (JSON-like) values
     """A Spark value (Row/list/scalar) of type ``t`` as a plain Python value, choices unwrapped."""
     if v is None:
         return None
@@ -170,7 +181,7 @@ def unwrap(v, t: T):
         d = v.asDict() if hasattr(v, "asDict") else v
         return {k: unwrap(d.get(k), ft) for k, ft in t.fields.items()}
     if t.kind == "array":
-        return [unwrap(x, t.element) for x in v]
+        return [unwrap(x, t.elem) for x in v]
     return v
 
 
@@ -196,13 +207,21 @@ def to_spark(t: T) -> st.DataType:
     if t.kind in ("struct", "choice"):
         return st.StructType([st.StructField(k, to_spark(f), True) for k, f in t.fields.items()])
     if t.kind == "array":
-        return st.ArrayType(to_spark(t.element), True)
+        return st.ArrayType(to_spark(t.elem), True)
     if t.kind.startswith("decimal"):
         return st._parse_datatype_string(t.kind)
     return _SPARK[t.kind]()
 
 
-def from_spark(dt: st.DataType, choices: Iterable[tuple] = (), path: tuple = ()) -> T:
+def to_spark_schema(t: T) -> st.StructType:
+    """A struct's Spark type: the schema of a DataFrame."""
+    schema = to_spark(t)
+    if not isinstance(schema, st.StructType):
+        raise TypeError(f"not a struct: {t!r}")
+    return schema
+
+
+def from_spark(dt: st.DataType, choices: Iterable[tuple[str, ...]] = (), path: tuple[str, ...] = ()) -> T:
     """The tree of a Spark type; struct fields at the paths in ``choices`` are choice types."""
     choices = set(choices)
     if isinstance(dt, st.StructType):
@@ -220,7 +239,7 @@ def from_spark(dt: st.DataType, choices: Iterable[tuple] = (), path: tuple = ())
     raise NotImplementedError(f"not supported locally: Spark type {dt.simpleString()} in a DynamicFrame")
 
 
-def choice_paths(t: T, path: tuple = ()) -> list[tuple]:
+def choice_paths(t: T, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
     if t.kind == "choice":
         out.append(path)
@@ -228,7 +247,7 @@ def choice_paths(t: T, path: tuple = ()) -> list[tuple]:
         for k, f in t.fields.items():
             out += choice_paths(f, path + (k,))
     elif t.kind == "array":
-        out += choice_paths(t.element, path + ("[]",))
+        out += choice_paths(t.elem, path + ("[]",))
     return out
 
 
@@ -253,7 +272,7 @@ def _children(f: T, depth: int) -> list[str]:
             lines += _children(m, depth + 1)
         return lines
     if f.kind == "array":
-        return [f"{pad}|-- element: {f.element.name}"] + _children(f.element, depth + 1)
+        return [f"{pad}|-- element: {f.elem.name}"] + _children(f.elem, depth + 1)
     return []
 
 
@@ -264,7 +283,7 @@ def hive(t: T) -> str:
     if t.kind == "struct":
         return "struct<" + ",".join(f"{k}:{hive(f)}" for k, f in t.fields.items()) + ">"
     if t.kind == "array":
-        return f"array<{hive(t.element)}>"
+        return f"array<{hive(t.elem)}>"
     return {"long": "bigint", "short": "smallint", "byte": "tinyint", "null": "string"}.get(t.kind, t.kind)
 
 

@@ -8,11 +8,20 @@ AWS's package exports exist so ``from awsglue.transforms import *`` works, and r
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .._local import schema as _sc
 from .._local.run import NotSupportedLocally
 
+if TYPE_CHECKING:
+    from .._local.schema import T
+
 
 class GlueTransform:
+    if TYPE_CHECKING:  # every transform defines it, with the parameters of its apply()
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
     @classmethod
     def apply(cls, *args, **kwargs):
         return cls()(*args, **kwargs)
@@ -82,8 +91,8 @@ class DropNullFields(GlueTransform):
     """Drops the fields no record has a value for (type ``null`` in the frame's schema)."""
 
     def __call__(self, frame, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0):
-        def nulls(t, path):
-            out = []
+        def nulls(t: T, path: str) -> list[str]:
+            out: list[str] = []
             for k, f in (t.fields or {}).items() if t.kind == "struct" else []:
                 name = f"`{k}`" if "." in k else k
                 full = f"{path}.{name}" if path else name

@@ -534,13 +534,42 @@ def test_runs_and_their_logs_survive_a_restart(private_localcloud):
     assert [r["Id"] for r in clients["glue"].get_job_runs(JobName="quick")["JobRuns"]] == [second["Id"], quick["Id"]]
 
 
-def test_reset_stops_spark_without_orphans(aws):
-    """Last: ``localcloud reset`` ends the Spark worker and its JVM, and forgets jobs and runs."""
+def _spark_pids() -> list[int]:
+    """The Spark worker's pid and its JVM's (empty when no worker runs)."""
     status = json.loads(
         subprocess.run([sys.executable, "-m", "localcloud", "status", "--json"], capture_output=True, text=True).stdout
     )
-    worker = next(p["pid"] for p in status["processes"] if p["name"] == "glue-spark-worker")
-    jvms = [int(d) for d in os.listdir("/proc") if d.isdigit() and _ppid(int(d)) == worker]
+    workers = [p["pid"] for p in status["processes"] if p["name"] == "glue-spark-worker"]
+    return workers + [int(d) for d in os.listdir("/proc") if d.isdigit() and _ppid(int(d)) in workers]
+
+
+def test_deleting_the_last_etl_job_stops_spark_and_a_new_one_starts_it(aws):
+    """Spark's memory (the JVM: several hundred MB) is not kept through the labs after Glue's."""
+    glue = aws["glue"]
+    etl = [j["Name"] for j in glue.get_jobs()["Jobs"] if j["Command"]["Name"] == "glueetl"]
+    assert len(etl) >= 2 and glue_status()["spark_worker"]
+    spark = _spark_pids()
+    assert len(spark) >= 2, "the Spark worker has a JVM child"
+    for name in etl[:-1]:
+        glue.delete_job(JobName=name)
+    assert glue_status()["spark_worker"] and all(pid_alive(p) for p in spark)  # a glueetl job is left
+    glue.delete_job(JobName=etl[-1])
+    deadline = time.monotonic() + 20
+    while any(pid_alive(p) for p in spark):
+        assert time.monotonic() < deadline, "Spark outlived the last glueetl job"
+        time.sleep(0.1)
+    assert glue_status()["spark_worker"] is False
+
+    make_job(aws, "spin", SPARK_HEAD + "print('again')\n")  # CreateJob of a glueetl job: Spark again
+    deadline = time.monotonic() + WAIT_S
+    while not glue_status()["spark_worker"]:
+        assert time.monotonic() < deadline, "Spark did not start after CreateJob"
+        time.sleep(0.5)
+
+
+def test_reset_stops_spark_without_orphans(aws):
+    """Last: ``localcloud reset`` ends the Spark worker and its JVM, and forgets jobs and runs."""
+    worker, *jvms = _spark_pids()
     assert jvms, "the Spark worker has a JVM child"
     assert subprocess.run([sys.executable, "-m", "localcloud", "reset"], capture_output=True).returncode == 0
     deadline = time.monotonic() + 15

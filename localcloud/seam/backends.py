@@ -380,6 +380,12 @@ def glue_job(name: str, region: str = config.REGION) -> dict | None:
     return None if job is None else job.as_dict()
 
 
+def glue_job_names(region: str = config.REGION, command: str | None = None) -> list[str]:
+    """Names of the Glue jobs in ``region``; only those whose Command.Name is ``command`` if given."""
+    jobs = list(glue(region).jobs.values())
+    return [j.name for j in jobs if command is None or (j.command or {}).get("Name") == command]
+
+
 # JobUpdate member -> moto's job attribute (UpdateJob: "the previous job definition is completely
 # overwritten by this information", so members left out are cleared).
 _JOB_UPDATE = {

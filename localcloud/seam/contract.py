@@ -273,8 +273,9 @@ MODEL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "glue table": ("name", "partitions"),
     "glue partition": ("values", "partition_input"),
     "glue crawler": ("name", "database_name", "targets", "table_prefix", "schema_change_policy"),
-    # UpdateJob sets these (seam.backends._JOB_UPDATE), reads nothing else
+    # UpdateJob sets these (seam.backends._JOB_UPDATE); glue_job_names reads name and command
     "glue job": (
+        "name",
         "description",
         "log_uri",
         "role",

@@ -123,6 +123,8 @@ class JobOperations:
         rt = self._runtime
         if rt is not None:
             rt.forget_job(call.params.get("JobName") or "")
+            if not seam.glue_job_names(call.region, command="glueetl"):
+                rt.release_spark()  # its memory is not kept through the labs after the Glue one
 
     # ---- runs ----------------------------------------------------------------------------------
 

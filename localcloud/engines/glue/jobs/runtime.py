@@ -42,6 +42,8 @@ log = logging.getLogger("localcloud.glue.jobs")
 HERE = Path(__file__).resolve().parent
 COMPAT = HERE / "compat"
 WORKER = HERE / "spark_worker.py"
+# Markers in the Spark queue besides run ids: start Spark now (prewarm), stop it (release_spark).
+PREWARM, RELEASE = "", "\x00release"
 SHELL_RUNNER = HERE / "shell_runner.py"
 # Job scripts are learner code: their runners start through this launcher, so whatever a script
 # starts (even a setsid daemon) dies with its runner, as Lambda code's children die with their worker.
@@ -478,14 +480,23 @@ class JobRuntime:
         if not _java() or (self._worker is not None and self._worker.alive()):
             return
         with self._wake:
-            self._spark_queue.append("")  # a no-op marker: the scheduler starts Spark and moves on
+            self._spark_queue.append(PREWARM)  # the scheduler starts Spark and moves on
+            self._wake.notify_all()
+
+    def release_spark(self) -> None:
+        """No glueetl job is left (DeleteJob of the last one): stop the Spark worker and its JVM
+        (several hundred MB) once the runs queued before have ended; a new job starts it again."""
+        with self._wake:
+            if self._worker is None and not self._spark_queue:
+                return
+            self._spark_queue.append(RELEASE)
             self._wake.notify_all()
 
     def status(self) -> dict:
         with self._lock:
             return {
                 "spark_worker": bool(self._worker and self._worker.alive()),
-                "spark_queue": len([r for r in self._spark_queue if r]),
+                "spark_queue": len([r for r in self._spark_queue if r not in (PREWARM, RELEASE)]),
                 "runs": {s: sum(1 for r in self._runs.values() if r.state == s) for s in ACTIVE + FINAL},
                 **self.stats,
             }
@@ -494,7 +505,7 @@ class JobRuntime:
         """Stop every run (STOPPED) and the Spark worker."""
         with self._wake:
             self._closed = True
-            queued = [self._runs[r] for r in self._spark_queue if r]
+            queued = [self._runs[r] for r in self._spark_queue if r not in (PREWARM, RELEASE)]
             self._spark_queue.clear()
             self._wake.notify_all()
         for run in queued:
@@ -629,10 +640,19 @@ class JobRuntime:
                 if self._closed:
                     return
                 run_id = self._spark_queue.popleft()
+                if run_id == RELEASE:
+                    released, self._worker = self._worker, None
+                else:
+                    released = None
                 run = self._runs.get(run_id)
                 if run is not None and run.state not in ACTIVE:
                     continue
                 self._spark_current = run_id or None
+            if run_id == RELEASE:
+                if released is not None:
+                    released.kill(grace=5.0)  # closing its channel stops Spark first
+                self._spark_current = None
+                continue
             try:
                 worker, why = self._ensure_worker()
                 if run is None:

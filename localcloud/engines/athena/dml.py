@@ -329,7 +329,7 @@ def unload(
 # ---- prepared statements and execution parameters ----------------------------------------------------------
 
 
-def bind_parameters(ast: exp.Expression, values: list[exp.Expression]) -> exp.Expression:
+def bind_parameters(ast: exp.Expr, values: list[exp.Expr]) -> exp.Expr:
     """Replace each ``?`` in order by one parameter value (parsed on its own: never SQL text)."""
     holes = [n for n in ast.walk(bfs=False) if isinstance(n, exp.Placeholder)]
     if len(holes) != len(values):

@@ -74,7 +74,7 @@ def _sql(node) -> str:
 # ==== literals =======================================================================================
 
 
-def decimal_literal(text: str, node) -> tuple[exp.Expression, T]:
+def decimal_literal(text: str, node) -> tuple[exp.Expr, T]:
     """``1.5`` is decimal(2,1): precision = digits, scale = fraction digits (decimal.html)."""
     t = text.lstrip("+-")
     integral, _, frac = t.partition(".")
@@ -103,7 +103,7 @@ def _is_typed_literal(node) -> bool:
     return bool(node.meta.get("typed_literal"))
 
 
-def typed_literal(tr, text: str, t: T, node) -> tuple[exp.Expression, T]:
+def typed_literal(tr, text: str, t: T, node) -> tuple[exp.Expr, T]:
     b = t.base
     if b == "date":
         if not re.fullmatch(r"\s*[+-]?\d{4,}-\d{1,2}-\d{1,2}\s*", text) or not _valid_date(text.strip()):
@@ -223,7 +223,7 @@ def castable(src: T, dst: T) -> bool:
     return False
 
 
-def convert(tr, value: exp.Expression, src: T, dst: T, node, safe: bool = False) -> exp.Expression:
+def convert(tr, value: exp.Expr, src: T, dst: T, node, safe: bool = False) -> exp.Expr:
     """CAST(value AS dst) with Trino's semantics (rounding, accepted spellings, error texts)."""
     if not castable(src, dst):
         raise mismatch(node, f"Cannot cast {src} to {dst}")
@@ -309,7 +309,7 @@ def _checked_int(value, dst: T, safe: bool, wrap, src: T, original=None):
     )
 
 
-def _from_varchar(value, dst: T, safe: bool) -> exp.Expression:
+def _from_varchar(value, dst: T, safe: bool) -> exp.Expr:
     d = dst.base
     if dst.is_integer:
         name = _CAST_NAME[d]
@@ -387,7 +387,7 @@ def _from_varchar(value, dst: T, safe: bool) -> exp.Expression:
     raise not_supported(f"CAST from varchar to {dst}", None)
 
 
-def _to_varchar(value, src: T) -> exp.Expression:
+def _to_varchar(value, src: T) -> exp.Expr:
     b = src.base
     if b in ("double",):
         return call("tr_double_varchar", value)
@@ -406,7 +406,7 @@ def _to_varchar(value, src: T) -> exp.Expression:
     return cast(value, "VARCHAR")
 
 
-def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expression:
+def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expr:
     fields = []
     for i, ((_, a), (_, b)) in enumerate(zip(src.params, dst.params)):
         f = call("struct_extract", value.copy(), string(ttypes.field_name(src, i)))
@@ -416,7 +416,7 @@ def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool
     return tpl("CASE WHEN {0} IS NULL THEN NULL ELSE {1} END", value, packed)
 
 
-def map_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expression:
+def map_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expr:
     v = tr.fresh("__e")
     e = exp.Column(this=duck.ident(v))
     k = call("struct_extract", e.copy(), string("key"))
@@ -446,7 +446,7 @@ def normalize_zone(zone: str) -> str:
     return z
 
 
-def tstz_make(instant, zone) -> exp.Expression:
+def tstz_make(instant, zone) -> exp.Expr:
     return call(
         "struct_pack",
         exp.PropertyEQ(this=duck.ident("i"), expression=instant),
@@ -454,20 +454,20 @@ def tstz_make(instant, zone) -> exp.Expression:
     )
 
 
-def tstz_from_local(local, zone) -> exp.Expression:
+def tstz_from_local(local, zone) -> exp.Expr:
     return call("tr_tstz", local, zone)
 
 
-def tstz_local(value) -> exp.Expression:
+def tstz_local(value) -> exp.Expr:
     """The wall-clock TIMESTAMP of a timestamp with time zone, in its own zone."""
     return call("tr_tz_local", value)
 
 
-def tstz_instant(value) -> exp.Expression:
+def tstz_instant(value) -> exp.Expr:
     return call("struct_extract", value, string("i"))
 
 
-def to_tstz(value, src: T) -> exp.Expression:
+def to_tstz(value, src: T) -> exp.Expr:
     """date/timestamp -> timestamp with time zone, in the session zone (UTC on Athena)."""
     return tstz_from_local(cast(value, "TIMESTAMP"), string("UTC"))
 
@@ -501,7 +501,7 @@ def _arith(tr, node, scope):
     return result
 
 
-def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expression, T]:
+def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expr, T]:
     t = ttypes.common_super_type(ta, tb)
     if t.is_integer:
         a, b = cast_if(a, ta, t), cast_if(b, tb, t)
@@ -550,7 +550,7 @@ def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expression, T
     ), rt
 
 
-def _decimal_checked(value, rt: T) -> exp.Expression:
+def _decimal_checked(value, rt: T) -> exp.Expr:
     p, s = rt.params
     limit = "9" * (p - s) + ("." + "9" * s if s else "")
     return tpl(
@@ -564,7 +564,7 @@ def cast_if(node, src: T, dst: T):
     return node if src == dst else cast(node, dst)
 
 
-def _binary(op: str, a, b) -> exp.Expression:
+def _binary(op: str, a, b) -> exp.Expr:
     cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "%": exp.Mod, "/": exp.Div}[op]
     return cls(this=duck.paren(a), expression=duck.paren(b))
 
@@ -856,7 +856,7 @@ def _tuple(tr, node, scope):
     return row_value(typed), ttypes.row([(None, t) for _, t in typed])
 
 
-def row_value(typed) -> exp.Expression:
+def row_value(typed) -> exp.Expr:
     return call(
         "struct_pack", *[exp.PropertyEQ(this=duck.ident(f"field{i}"), expression=n) for i, (n, _) in enumerate(typed)]
     )
@@ -1205,7 +1205,7 @@ class Call:
     def __len__(self) -> int:
         return len(self.raw)
 
-    def arg(self, i: int) -> tuple[exp.Expression, T]:
+    def arg(self, i: int) -> tuple[exp.Expr, T]:
         if i not in self._typed:
             if isinstance(self.raw[i], exp.Lambda):
                 raise self.unexpected()
@@ -1242,7 +1242,7 @@ class Call:
             out.append(self.tr.coerce(node, t, target) if target != t else node)
         return out
 
-    def lam(self, i: int, param_types: list[T]) -> tuple[exp.Expression, T]:
+    def lam(self, i: int, param_types: list[T]) -> tuple[exp.Expr, T]:
         node = self.raw[i]
         if not isinstance(node, exp.Lambda):
             raise self.unexpected()
@@ -1569,7 +1569,7 @@ def _case_fn(c):
     return call(c.name, s), c.arg(0)[1] if c.arg(0)[1].base != "unknown" else VARCHAR
 
 
-def substr(tr, node, typed, name="substr") -> tuple[exp.Expression, T]:
+def substr(tr, node, typed, name="substr") -> tuple[exp.Expr, T]:
     types = [t for _, t in typed]
     patterns = ["varchar", "bigint", "bigint"][: len(typed)]
     if len(typed) not in (2, 3) or any(accepts(p, t) is None for p, t in zip(patterns, types)):
@@ -2407,7 +2407,7 @@ def _map_filter(c):
     ), t
 
 
-def _apply(lam: exp.Lambda, args: list) -> exp.Expression:
+def _apply(lam: exp.Lambda, args: list) -> exp.Expr:
     """A translated lambda's body with its parameters replaced by expressions (inlined call)."""
     names = {p.name: a for p, a in zip(lam.expressions, args)}
     return lam.this.copy().transform(
@@ -2891,7 +2891,7 @@ _WINDOW = (
 )
 
 
-def aggregate(c: Call, filter_node=None) -> tuple[exp.Expression, T]:
+def aggregate(c: Call, filter_node=None) -> tuple[exp.Expr, T]:
     """An aggregate call: DISTINCT, ORDER BY inside, the result type Trino gives it."""
     name = c.name
     raw = list(c.raw)
@@ -2914,7 +2914,7 @@ def aggregate(c: Call, filter_node=None) -> tuple[exp.Expression, T]:
     return node, t
 
 
-def _with_order(c: Call, node: exp.Expression, order: exp.Order) -> exp.Expression:
+def _with_order(c: Call, node: exp.Expr, order: exp.Order) -> exp.Expr:
     target = node
     while not (isinstance(target, exp.Anonymous) and target.name in _DUCK_AGGS):
         found = None

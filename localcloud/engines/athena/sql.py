@@ -33,7 +33,7 @@ DIALECT = "athena"
 MAX_VIEW_DEPTH = 10
 
 
-def position(node: exp.Expression | None) -> str:
+def position(node: exp.Expr | None) -> str:
     """``line L:C`` of a node, as Athena prefixes its messages."""
     for n in [node] + list(node.find_all(exp.Identifier)) if node is not None else []:
         meta = getattr(n, "meta", None) or {}
@@ -43,7 +43,7 @@ def position(node: exp.Expression | None) -> str:
     return "line 1:1"
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     """A Hive DDL statement (sqlglot's Athena dialect)."""
     try:
         statements = [s for s in sqlglot.parse(sql, dialect=DIALECT) if s is not None]
@@ -119,7 +119,7 @@ class SelectRunner:
         self._lock = threading.Lock()
 
     # -- resolution --------------------------------------------------------------------------
-    def _expand_views(self, ast: exp.Expression, default_db: str) -> exp.Expression:
+    def _expand_views(self, ast: exp.Expr, default_db: str) -> exp.Expr:
         for _ in range(MAX_VIEW_DEPTH):
             ctes = {c.alias_or_name.lower() for c in ast.find_all(exp.CTE)}
             changed = False
@@ -203,18 +203,18 @@ class SelectRunner:
         return sorted(i for (i,) in keep)
 
     # -- the whole query ----------------------------------------------------------------------------
-    def translate(self, ast: exp.Expression, default_db: str) -> tuple[Translator, object]:
+    def translate(self, ast: exp.Expr, default_db: str) -> tuple[Translator, object]:
         ast = self._expand_views(ast, default_db)
         tr = Translator(lambda t: self._info(t, default_db))
         return tr, tr.query_statement(ast)
 
-    def run(self, ast: exp.Expression, default_db: str, cancel=None, for_write: bool = False) -> Query:
+    def run(self, ast: exp.Expr, default_db: str, cancel=None, for_write: bool = False) -> Query:
         """Run a query; ``for_write`` gives the physical values a table stores (CTAS, INSERT)."""
         tr, out = self.translate(ast, default_db)
         table, scanned = self.run_translated(tr, out.node, out.types, cancel, for_write)
         return Query(out.names, table, scanned, [s.info for s in tr.sources], out.types)
 
-    def run_translated(self, tr: Translator, node: exp.Expression, types: list[T], cancel=None, for_write: bool = True):
+    def run_translated(self, tr: Translator, node: exp.Expr, types: list[T], cancel=None, for_write: bool = True):
         """(Arrow table, bytes scanned) of a translated query: sources read, then DuckDB runs it."""
         cur = self.con.cursor()
         if cancel is not None:
@@ -235,7 +235,7 @@ class SelectRunner:
             cur.close()
 
     @staticmethod
-    def _final(q: exp.Expression, types: list[T], for_write: bool) -> exp.Expression:
+    def _final(q: exp.Expr, types: list[T], for_write: bool) -> exp.Expr:
         """The query's outputs in the shape results are read in: a zone-carrying timestamp as its
         local time and zone (or, written to a table, as the UTC instant Hive stores)."""
         inplace = isinstance(q, exp.Select) and len(q.expressions) == len(types)

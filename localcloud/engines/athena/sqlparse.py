@@ -135,7 +135,7 @@ def _check_tokens(sql: str, tokens) -> None:
             raise syntax_error(tok.line, tok.col - len(tok.text) - 1, f"'{tok.text}'")
 
 
-def parse_statement(sql: str) -> exp.Expression:
+def parse_statement(sql: str) -> exp.Expr:
     """One Trino statement (query, CTAS, CREATE VIEW, INSERT) with raw function calls."""
     tokens = _tokens(sql)
     _check_tokens(sql, tokens)
@@ -182,7 +182,7 @@ def _parse_error(sql: str, tokens, exc: ParseError) -> CatalogError:
     )
 
 
-def parse_value(text: str) -> exp.Expression:
+def parse_value(text: str) -> exp.Expr:
     """One parameter of EXECUTE ... USING or ExecutionParameters: a single constant value, parsed
     as SQL (so ``'a'' OR ''1''=''1'`` is one string, never SQL text)."""
     ast = parse_statement(f"SELECT {text}")
@@ -195,7 +195,7 @@ def parse_value(text: str) -> exp.Expression:
     return value
 
 
-def parse_values(text: str) -> list[exp.Expression]:
+def parse_values(text: str) -> list[exp.Expr]:
     """The comma-separated values of EXECUTE ... USING."""
     ast = parse_statement(f"SELECT {text}")
     if not isinstance(ast, exp.Select) or any(ast.args.get(k) for k in ("from_", "from", "where")):

@@ -34,7 +34,7 @@ def err(code: str, message: str) -> CatalogError:
     return CatalogError(code, message)
 
 
-def where(node: exp.Expression | None) -> str:
+def where(node: exp.Expr | None) -> str:
     """``line L:C`` of a node, as Athena prefixes analysis errors."""
     for n in [node, *node.find_all(exp.Identifier, exp.Literal)] if node is not None else []:
         meta = getattr(n, "meta", None) or {}
@@ -43,15 +43,15 @@ def where(node: exp.Expression | None) -> str:
     return "line 1:1"
 
 
-def not_supported(what: str, node: exp.Expression | None = None) -> CatalogError:
+def not_supported(what: str, node: exp.Expr | None = None) -> CatalogError:
     return err(NOT_SUPPORTED, f"{where(node)}: localcloud cannot run {what} exactly as Athena does")
 
 
-def mismatch(node: exp.Expression, message: str) -> CatalogError:
+def mismatch(node: exp.Expr, message: str) -> CatalogError:
     return err("TYPE_MISMATCH", f"{where(node)}: {message}")
 
 
-def only(node: exp.Expression, allowed: set[str]) -> None:
+def only(node: exp.Expr, allowed: set[str]) -> None:
     """Refuse a clause the translator does not handle rather than drop it silently."""
     for key, value in node.args.items():
         if key not in allowed and value not in (None, False, [], ""):
@@ -96,10 +96,10 @@ class Source:
 class Field:
     name: str | None  # Trino column name (lower case); None when it has none
     type: T
-    ref: exp.Expression  # the DuckDB expression that reads it
+    ref: exp.Expr  # the DuckDB expression that reads it
     source: Source | None = None
 
-    def use(self) -> exp.Expression:
+    def use(self) -> exp.Expr:
         if self.source is not None and self.name:
             self.source.needed.add(self.name)
         return self.ref.copy()
@@ -118,7 +118,7 @@ class Scope:
         self.merged: dict[str, Field] = {}  # USING columns
         self.star: list[Field] = []  # what SELECT * expands to, in order
         self.ctes: dict[str, tuple[str, list[Field]]] = {}
-        self.lambdas: dict[str, tuple[exp.Expression, T]] = dict(lambdas or {})
+        self.lambdas: dict[str, tuple[exp.Expr, T]] = dict(lambdas or {})
         self.outputs: list[tuple[str | None, Field]] | None = None  # ORDER BY may name these
 
     def cte(self, name: str):
@@ -136,7 +136,7 @@ class Scope:
 
 @dataclass
 class Translated:
-    node: exp.Expression  # DuckDB query
+    node: exp.Expr  # DuckDB query
     names: list[str]
     types: list[T]
 
@@ -161,12 +161,12 @@ class Translator:
         return f"{prefix}{next(self._ids)}"
 
     # ---- statements -------------------------------------------------------------------------
-    def query_statement(self, node: exp.Expression) -> Translated:
+    def query_statement(self, node: exp.Expr) -> Translated:
         q, fields = self.query(node, None)
         return Translated(q, [f.name or f"_col{i}" for i, f in enumerate(fields)], [f.type for f in fields])
 
     # ---- queries ------------------------------------------------------------------------------
-    def query(self, node: exp.Expression, parent: Scope | None) -> tuple[exp.Expression, list[Field]]:
+    def query(self, node: exp.Expr, parent: Scope | None) -> tuple[exp.Expr, list[Field]]:
         """A query (SELECT, set operation, VALUES, parenthesised query) -> (DuckDB query, output fields).
 
         Output fields' ``ref`` are DuckDB output column names (``c0``, ``c1``...)."""
@@ -209,7 +209,7 @@ class Translator:
     def _outputs(self, fields: list[Field]) -> list[Field]:
         return [Field(f.name, f.type, col(f"c{i}")) for i, f in enumerate(fields)]
 
-    def values(self, node: exp.Values, scope: Scope) -> tuple[exp.Expression, list[Field]]:
+    def values(self, node: exp.Values, scope: Scope) -> tuple[exp.Expr, list[Field]]:
         rows = []
         for r in node.expressions:
             items = r.expressions if isinstance(r, exp.Tuple) else [r]
@@ -237,7 +237,7 @@ class Translator:
         fields = [Field(None, t, col(f"c{i}")) for i, t in enumerate(types)]
         return sel, fields
 
-    def setop(self, node: exp.SetOperation, scope: Scope) -> tuple[exp.Expression, list[Field]]:
+    def setop(self, node: exp.SetOperation, scope: Scope) -> tuple[exp.Expr, list[Field]]:
         lq, lf = self.query(node.left, scope)
         rq, rf = self.query(node.right, scope)
         kind = {exp.Union: "UNION", exp.Intersect: "INTERSECT", exp.Except: "EXCEPT"}[type(node)]
@@ -268,7 +268,7 @@ class Translator:
         fields = [Field(f.name, t, col(f"c{i}")) for i, (f, t) in enumerate(zip(lf, types))]
         return self._modifiers(out, node, fields, scope), fields
 
-    def _modifiers(self, q: exp.Expression, node: exp.Expression, fields: list[Field], scope: Scope):
+    def _modifiers(self, q: exp.Expr, node: exp.Expr, fields: list[Field], scope: Scope):
         """ORDER BY / LIMIT / OFFSET on a set operation or parenthesised query: output names only."""
         order, limit, offset = node.args.get("order"), node.args.get("limit"), node.args.get("offset")
         if not (order or limit or offset):
@@ -302,7 +302,7 @@ class Translator:
             sel.set(key, cls(expression=duck.number(value.name)))
 
     # ---- SELECT -------------------------------------------------------------------------------
-    def select(self, node: exp.Select, scope: Scope) -> tuple[exp.Expression, list[Field]]:
+    def select(self, node: exp.Select, scope: Scope) -> tuple[exp.Expr, list[Field]]:
         only(node, _SELECT_KEYS)
         out = exp.Select()
         frm = node.args.get("from_") or node.args.get("from")
@@ -318,7 +318,7 @@ class Translator:
             self._boolean(t, "WHERE", node.args["where"])
             out.set("where", exp.Where(this=cond))
         # projections (stars expanded)
-        items: list[tuple[str | None, exp.Expression, T]] = []
+        items: list[tuple[str | None, exp.Expr, T]] = []
         for e in node.expressions:
             items.extend(self.projection(e, scope, len(items)))
         fields = [Field(name, t, col(f"c{i}")) for i, (name, _, t) in enumerate(items)]
@@ -359,7 +359,7 @@ class Translator:
         if t.base not in ("boolean", "unknown"):
             raise mismatch(node, f"{clause} clause must evaluate to a boolean: actual type {t}")
 
-    def projection(self, e: exp.Expression, scope: Scope, index: int):
+    def projection(self, e: exp.Expr, scope: Scope, index: int):
         """(name, DuckDB expression, type) for one select item (several for a star)."""
         if isinstance(e, exp.Star):
             if not scope.star:
@@ -390,7 +390,7 @@ class Translator:
         return [(name, node, t)]
 
     @staticmethod
-    def _implicit_name(e: exp.Expression) -> str | None:
+    def _implicit_name(e: exp.Expr) -> str | None:
         if isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
             return e.name.lower()
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Identifier):
@@ -492,7 +492,7 @@ class Translator:
         return scope.outputs[hits[0]][1].use()
 
     # ---- FROM -----------------------------------------------------------------------------------
-    def from_item(self, node: exp.Expression, scope: Scope) -> exp.Expression:
+    def from_item(self, node: exp.Expr, scope: Scope) -> exp.Expr:
         if isinstance(node, exp.Table):
             return self.table(node, scope)
         if isinstance(node, exp.Subquery):
@@ -508,7 +508,7 @@ class Translator:
             raise not_supported("LATERAL", node)
         raise not_supported(f"{type(node).__name__} in FROM", node)
 
-    def _derived(self, q, fields: list[Field], alias: exp.TableAlias | None, scope: Scope, node) -> exp.Expression:
+    def _derived(self, q, fields: list[Field], alias: exp.TableAlias | None, scope: Scope, node) -> exp.Expr:
         dname = self.fresh()
         names = [f.name for f in fields]
         if alias is not None and alias.columns:
@@ -526,7 +526,7 @@ class Translator:
         )
         return exp.Subquery(this=q, alias=exp.TableAlias(this=ident(dname)))
 
-    def table(self, node: exp.Table, scope: Scope) -> exp.Expression:
+    def table(self, node: exp.Table, scope: Scope) -> exp.Expr:
         only(node, {"this", "db", "catalog", "alias", "sample"})
         sample = node.args.get("sample")
         out = self._table(node, scope)
@@ -534,7 +534,7 @@ class Translator:
             out = self._sampled(out, sample, scope)
         return out
 
-    def _sampled(self, src: exp.Expression, sample: exp.TableSample, scope: Scope) -> exp.Expression:
+    def _sampled(self, src: exp.Expr, sample: exp.TableSample, scope: Scope) -> exp.Expr:
         """TABLESAMPLE BERNOULLI / SYSTEM (p): DuckDB samples the same way (select.html#tablesample)."""
         only(sample, {"method", "percent"})
         method = (sample.args.get("method").name if sample.args.get("method") else "").upper()
@@ -560,7 +560,7 @@ class Translator:
         scope.star[-len(fields) :] = fields
         return exp.Subquery(this=q, alias=exp.TableAlias(this=ident(dname)))
 
-    def _table(self, node: exp.Table, scope: Scope) -> exp.Expression:
+    def _table(self, node: exp.Table, scope: Scope) -> exp.Expr:
         name = node.name.lower()
         alias = node.alias.lower() if node.alias else None
         cte = scope.cte(name) if not node.db else None
@@ -597,7 +597,7 @@ class Translator:
         scope.add(Relation(qual, fields))
         return exp.Table(this=ident(src.name))
 
-    def _hidden_table(self, node: exp.Table, scope: Scope, alias) -> exp.Expression:
+    def _hidden_table(self, node: exp.Table, scope: Scope, alias) -> exp.Expr:
         base, _, kind = node.name.partition("$")
         if kind.lower() != "partitions":
             raise err("TABLE_NOT_FOUND", f"{where(node)}: Table '{node.name}' does not exist")
@@ -676,7 +676,7 @@ class Translator:
             out.set("on", exp.true())
         return out
 
-    def unnest(self, node: exp.Unnest, scope: Scope) -> exp.Expression:
+    def unnest(self, node: exp.Unnest, scope: Scope) -> exp.Expr:
         """UNNEST(a1, a2, ...) [WITH ORDINALITY]: arrays side by side (shorter ones padded with
         NULL), a map as (key, value), an array of rows as one column per field."""
         only(node, {"expressions", "alias", "offset"})
@@ -784,7 +784,7 @@ class Translator:
             s = s.parent
         return None
 
-    def column(self, node: exp.Expression, scope: Scope) -> tuple[exp.Expression, T]:
+    def column(self, node: exp.Expr, scope: Scope) -> tuple[exp.Expr, T]:
         parts = [p.name.lower() for p in node.parts]
         text = ".".join(parts)
         if parts[-1] in ("$path", "$file_size", "$file_modified_time", "$partition", "$bucket"):
@@ -830,7 +830,7 @@ class Translator:
             return self._deref(hits[0].use(), hits[0].type, parts[1:], node)
         return None
 
-    def _deref(self, base: exp.Expression, t: T, path: list[str], node) -> tuple[exp.Expression, T]:
+    def _deref(self, base: exp.Expr, t: T, path: list[str], node) -> tuple[exp.Expr, T]:
         for name in path:
             if t.base != "row":
                 raise err(
@@ -846,7 +846,7 @@ class Translator:
         return base, t
 
     # ---- coercion ---------------------------------------------------------------------------------
-    def coerce(self, node: exp.Expression, src: T, dst: T) -> exp.Expression:
+    def coerce(self, node: exp.Expr, src: T, dst: T) -> exp.Expr:
         """An implicit conversion Trino applies (numeric widening, varchar lengths, date -> timestamp)."""
         if src == dst:
             return node
@@ -868,7 +868,7 @@ class Translator:
             return self.functions.map_convert(self, node, src, dst, explicit=False)
         return cast(node, dst)
 
-    def unify(self, typed: list[tuple[exp.Expression, T]], node, message: str) -> tuple[list[exp.Expression], T]:
+    def unify(self, typed: list[tuple[exp.Expr, T]], node, message: str) -> tuple[list[exp.Expr], T]:
         """Coerce expressions to their common super type (or fail with ``message``)."""
         t = UNKNOWN
         for _, ti in typed:
@@ -879,7 +879,7 @@ class Translator:
         return [self.coerce(n, ti, t) for n, ti in typed], t
 
     # ---- expressions ---------------------------------------------------------------------------------
-    def expr(self, node: exp.Expression, scope: Scope) -> tuple[exp.Expression, T]:
+    def expr(self, node: exp.Expr, scope: Scope) -> tuple[exp.Expr, T]:
         handler = getattr(self, f"_e_{type(node).__name__}", None)
         if handler is None:
             for cls in type(node).__mro__[1:]:

@@ -25,7 +25,7 @@ from . import duck, errors, ttypes
 from .catalog import CatalogError, TableInfo, table_info
 from .sqlparse import Raw, parse_statement
 from .tables import TableReader
-from .translate import Translator
+from .translate import Translated, Translator
 from .ttypes import T
 from .types import duckdb_type
 
@@ -69,6 +69,12 @@ def view_sql(view_text: str) -> str:
 # QueryPlanningTimeInMillis and EngineExecutionTimeInMillis (result conversion and writing after
 # that are ServiceProcessingTimeInMillis, as on Athena).
 STAGES = threading.local()
+
+# The DuckDB cursors a running query uses: StopQueryExecution interrupts them.
+Cursors = list[duckdb.DuckDBPyConnection]
+
+# One partition of a table: (its values, its S3 location).
+Partition = tuple[list[str], str]
 
 
 @dataclass
@@ -115,7 +121,8 @@ class SelectRunner:
     def __init__(self, reader: TableReader, con: duckdb.DuckDBPyConnection) -> None:
         self.reader = reader
         self.con = con
-        self._pruned: OrderedDict = OrderedDict()  # (keys, partition values, predicate) -> indexes kept
+        # (keys, partition values, predicate) -> indexes kept
+        self._pruned: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- resolution --------------------------------------------------------------------------
@@ -151,7 +158,7 @@ class SelectRunner:
         join = t.find_ancestor(exp.Join)
         return bool(join and join.args.get("side"))
 
-    def _prune(self, cur, t: exp.Table, info: TableInfo) -> list:
+    def _prune(self, cur: duckdb.DuckDBPyConnection, t: exp.Table, info: TableInfo) -> list[Partition]:
         parts = info.partitions
         select = t.find_ancestor(exp.Select)
         where = select.args.get("where") if select else None
@@ -186,7 +193,9 @@ class SelectRunner:
         return [parts[i] for i in keep]
 
     @staticmethod
-    def _prune_in_duckdb(cur, info: TableInfo, parts: list, where_sql: str) -> list[int]:
+    def _prune_in_duckdb(
+        cur: duckdb.DuckDBPyConnection, info: TableInfo, parts: list[Partition], where_sql: str
+    ) -> list[int]:
         keys = [k for k, _ in info.partition_keys]
         arrays = [
             pa.array([None if v[i] == "__HIVE_DEFAULT_PARTITION__" else v[i] for v, _ in parts], pa.string())
@@ -203,18 +212,20 @@ class SelectRunner:
         return sorted(i for (i,) in keep)
 
     # -- the whole query ----------------------------------------------------------------------------
-    def translate(self, ast: exp.Expr, default_db: str) -> tuple[Translator, object]:
+    def translate(self, ast: exp.Expr, default_db: str) -> tuple[Translator, Translated]:
         ast = self._expand_views(ast, default_db)
         tr = Translator(lambda t: self._info(t, default_db))
         return tr, tr.query_statement(ast)
 
-    def run(self, ast: exp.Expr, default_db: str, cancel=None, for_write: bool = False) -> Query:
+    def run(self, ast: exp.Expr, default_db: str, cancel: Cursors | None = None, for_write: bool = False) -> Query:
         """Run a query; ``for_write`` gives the physical values a table stores (CTAS, INSERT)."""
         tr, out = self.translate(ast, default_db)
         table, scanned = self.run_translated(tr, out.node, out.types, cancel, for_write)
         return Query(out.names, table, scanned, [s.info for s in tr.sources], out.types)
 
-    def run_translated(self, tr: Translator, node: exp.Expr, types: list[T], cancel=None, for_write: bool = True):
+    def run_translated(
+        self, tr: Translator, node: exp.Expr, types: list[T], cancel: Cursors | None = None, for_write: bool = True
+    ) -> tuple[pa.Table, int]:
         """(Arrow table, bytes scanned) of a translated query: sources read, then DuckDB runs it."""
         cur = self.con.cursor()
         if cancel is not None:

@@ -39,6 +39,10 @@ STORED_AS = {
 LOCK = threading.RLock()
 
 
+# One partition of a table: (its values, its S3 location).
+Partition = tuple[list[str], str]
+
+
 class CatalogError(Exception):
     """A failed statement: ``code`` is Athena's error name (TABLE_NOT_FOUND, ...)."""
 
@@ -61,7 +65,7 @@ class TableInfo:
     params: dict[str, str]
     table_type: str = "EXTERNAL_TABLE"
     view_sql: str | None = None
-    partitions: list[tuple[list[str], str]] = field(default_factory=list)  # (values, location)
+    partitions: list[Partition] = field(default_factory=list)
 
     @property
     def fmt(self) -> str:

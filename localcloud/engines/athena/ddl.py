@@ -22,7 +22,7 @@ from .dml import bind_parameters
 from .prepared import PreparedStatements
 from .results import Column, Result, from_arrow
 from .s3store import S3Store, split_s3
-from .sql import SelectRunner, parse
+from .sql import Cursors, SelectRunner, parse
 from .sqlparse import Raw, check_start, first_word, parse_statement, parse_value, parse_values, strip_comments
 from .types import hive_type_text, parse_type_or_fail
 
@@ -214,8 +214,8 @@ class Statements:
         sql: str,
         db: str,
         qid: str,
-        output_location: str,
-        cancel: list | None = None,
+        output_location: str | None,
+        cancel: Cursors | None = None,
         workgroup: str = "primary",
         params: list[str] | None = None,
     ) -> Outcome:

@@ -37,7 +37,7 @@ def string(s: str) -> exp.Literal:
     return exp.Literal.string(s)
 
 
-def number(n) -> exp.Literal:
+def number(n: int | float | str) -> exp.Literal | exp.Neg:
     return exp.Literal.number(n)
 
 

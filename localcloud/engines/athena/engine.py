@@ -32,14 +32,16 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from ... import seam
 from ...awserrors import error
-from ...calls import Response
+from ...calls import Call, Response
 from .. import Engine
 from . import metadata, runtime
 from .catalog import CatalogError
@@ -48,8 +50,13 @@ from .errors import InternalError
 from .prepared import PreparedStatements
 from .results import BadToken, Result, csv_bytes, metadata_bytes, page, txt_bytes
 from .s3store import S3Store, split_s3
-from .sql import STAGES, SelectRunner
+from .sql import STAGES, Cursors, SelectRunner
 from .tables import TableReader
+
+if TYPE_CHECKING:
+    from moto.athena.models import NamedQuery, WorkGroup
+
+    from ...persistence import RestoreReport
 
 log = logging.getLogger("localcloud.athena")
 
@@ -83,13 +90,13 @@ class Execution:
     params: list[str] | None = None  # ExecutionParameters
     manifest_location: str | None = None
     result: Result | None = None
-    cursors: list = field(default_factory=list)
+    cursors: Cursors = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, object]:
         now = time.time()
         end = self.completed or now
-        status = {"State": self.state, "SubmissionDateTime": self.submitted}
+        status: dict[str, object] = {"State": self.state, "SubmissionDateTime": self.submitted}
         if self.completed:
             status["CompletionDateTime"] = self.completed
         if self.reason:
@@ -101,7 +108,18 @@ class Execution:
             }
         queue_ms = int(((self.started or end) - self.submitted) * 1000)
         total_ms = int((end - self.submitted) * 1000)
-        doc = {
+        statistics: dict[str, object] = {
+            "EngineExecutionTimeInMillis": self.engine_ms,
+            "DataScannedInBytes": self.scanned,
+            "TotalExecutionTimeInMillis": total_ms,
+            "QueryQueueTimeInMillis": queue_ms,
+            "QueryPlanningTimeInMillis": self.planning_ms,
+            "ServiceProcessingTimeInMillis": max(0, total_ms - queue_ms - self.engine_ms),
+            "ResultReuseInformation": {"ReusedPreviousResult": False},
+        }
+        if self.manifest_location:
+            statistics["DataManifestLocation"] = self.manifest_location
+        doc: dict[str, object] = {
             "QueryExecutionId": self.id,
             "Query": self.query,
             "StatementType": self.statement_type,
@@ -111,22 +129,12 @@ class Execution:
             "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
             "QueryExecutionContext": self.context,
             "Status": status,
-            "Statistics": {
-                "EngineExecutionTimeInMillis": self.engine_ms,
-                "DataScannedInBytes": self.scanned,
-                "TotalExecutionTimeInMillis": total_ms,
-                "QueryQueueTimeInMillis": queue_ms,
-                "QueryPlanningTimeInMillis": self.planning_ms,
-                "ServiceProcessingTimeInMillis": max(0, total_ms - queue_ms - self.engine_ms),
-                "ResultReuseInformation": {"ReusedPreviousResult": False},
-            },
+            "Statistics": statistics,
             "WorkGroup": self.workgroup,
             "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
         }
         if self.substatement:
             doc["SubstatementType"] = self.substatement
-        if self.manifest_location:
-            doc["Statistics"]["DataManifestLocation"] = self.manifest_location
         if self.output_location is None:
             doc["ManagedQueryResultsConfiguration"] = {"Enabled": True}
         if self.params:
@@ -170,7 +178,7 @@ class AthenaEngine(Engine):
         """Prepared statements survive stop/start, as they do in an Athena workgroup."""
         return {"prepared_statements": self.prepared.dump()}
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict | None, report: RestoreReport) -> None:
         self.prepared.load((saved or {}).get("prepared_statements") or [])
 
     def stop(self) -> None:
@@ -189,22 +197,23 @@ class AthenaEngine(Engine):
 
     # ---- helpers ------------------------------------------------------------------------------------
     @staticmethod
-    def _json(doc: dict) -> Response:
+    def _json(doc: dict[str, object]) -> Response:
         return Response(
             200,
             {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": str(uuid.uuid4())},
             json.dumps(doc).encode(),
         )
 
-    def _get(self, call, qid: str | None):
+    def _get(self, call: Call, qid: str | None) -> Execution | Response:
+        """The execution, or the error response for an unknown id."""
         with self.lock:
             ex = self.executions.get(qid or "")
         if ex is None:
-            return None, error(call, "InvalidRequestException", f"QueryExecution {qid} was not found")
-        return ex, None
+            return error(call, "InvalidRequestException", f"QueryExecution {qid} was not found")
+        return ex
 
     @staticmethod
-    def _workgroup(name: str):
+    def _workgroup(name: str) -> WorkGroup | None:
         return seam.find_workgroup(name)
 
     # ---- workgroups: AWS rejects unknown names where moto answers null ----------------------------
@@ -270,7 +279,7 @@ class AthenaEngine(Engine):
             query=query,
             context=context,
             workgroup=wg_name,
-            output_location=None if managed else location.rstrip("/") + f"/{qid}.csv",
+            output_location=None if managed or not location else location.rstrip("/") + f"/{qid}.csv",
             result_configuration={k: v for k, v in client_result.items() if k != "OutputLocation"},
             params=list(p["ExecutionParameters"]) if p.get("ExecutionParameters") else None,
         )
@@ -341,9 +350,9 @@ class AthenaEngine(Engine):
         ex.done.set()
 
     def _api_GetQueryExecution(self, call):
-        ex, err = self._get(call, call.params.get("QueryExecutionId"))
-        if err:
-            return err
+        ex = self._get(call, call.params.get("QueryExecutionId"))
+        if isinstance(ex, Response):
+            return ex
         ex.done.wait(LONG_POLL_S)
         return self._json({"QueryExecution": ex.describe()})
 
@@ -365,12 +374,12 @@ class AthenaEngine(Engine):
         return self._json({"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing})
 
     def _api_GetQueryResults(self, call):
-        ex, err = self._get(call, call.params.get("QueryExecutionId"))
-        if err:
-            return err
+        ex = self._get(call, call.params.get("QueryExecutionId"))
+        if isinstance(ex, Response):
+            return ex
         if ex.state in ("QUEUED", "RUNNING"):
             return error(call, "InvalidRequestException", f"Query has not yet finished. Current state: {ex.state}")
-        if ex.state != "SUCCEEDED":
+        if ex.state != "SUCCEEDED" or ex.result is None:
             return error(
                 call, "InvalidRequestException", f"Query did not finish successfully. Final query state: {ex.state}"
             )
@@ -388,9 +397,9 @@ class AthenaEngine(Engine):
             return error(call, "InvalidRequestException", "Invalid NextToken")
 
     def _api_StopQueryExecution(self, call):
-        ex, err = self._get(call, call.params.get("QueryExecutionId"))
-        if err:
-            return err
+        ex = self._get(call, call.params.get("QueryExecutionId"))
+        if isinstance(ex, Response):
+            return ex
         self._interrupt(ex)
         return self._json({})
 
@@ -402,13 +411,13 @@ class AthenaEngine(Engine):
             ids = [e.id for e in reversed(self.executions.values()) if e.workgroup == wg]
         n = int(call.params.get("MaxResults") or 50)
         start = int(call.params.get("NextToken") or 0)
-        doc = {"QueryExecutionIds": ids[start : start + n]}
+        doc: dict[str, object] = {"QueryExecutionIds": ids[start : start + n]}
         if start + n < len(ids):
             doc["NextToken"] = str(start + n)
         return self._json(doc)
 
     # ---- the metadata API, answered from Glue (metadata.py) -------------------------------------------
-    def _metadata(self, call, fn, *args) -> Response:
+    def _metadata(self, call: Call, fn: Callable[..., dict[str, object]], *args: object) -> Response:
         try:
             return self._json(fn(*args))
         except metadata.MetadataError as exc:
@@ -425,9 +434,9 @@ class AthenaEngine(Engine):
             lambda: self._paged("DataCatalogsSummary", [metadata.glue_catalog_summary(), *others], call),
         )
 
-    def _paged(self, key: str, items: list, call) -> dict:
+    def _paged(self, key: str, items: list[dict[str, str]], call: Call) -> dict[str, object]:
         chunk, nxt = metadata.page(items, call.params.get("MaxResults"), call.params.get("NextToken"))
-        doc = {key: chunk}
+        doc: dict[str, object] = {key: chunk}
         if nxt:
             doc["NextToken"] = nxt
         return doc
@@ -470,8 +479,8 @@ class AthenaEngine(Engine):
 
     # ---- named queries: moto keeps them; these are the calls it lacks or answers wrongly ----------------
     @staticmethod
-    def _named(nq) -> dict:
-        doc = {
+    def _named(nq: NamedQuery) -> dict[str, object]:
+        doc: dict[str, object] = {
             "Name": nq.name,
             "Database": nq.database,
             "QueryString": nq.query_string,

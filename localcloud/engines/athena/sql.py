@@ -22,7 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from . import duck, errors, ttypes
-from .catalog import CatalogError, TableInfo, table_info
+from .catalog import CatalogError, Partition, TableInfo, table_info
 from .sqlparse import Raw, parse_statement
 from .tables import TableReader
 from .translate import Translated, Translator
@@ -72,9 +72,6 @@ STAGES = threading.local()
 
 # The DuckDB cursors a running query uses: StopQueryExecution interrupts them.
 Cursors = list[duckdb.DuckDBPyConnection]
-
-# One partition of a table: (its values, its S3 location).
-Partition = tuple[list[str], str]
 
 
 @dataclass

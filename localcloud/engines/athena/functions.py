@@ -14,13 +14,15 @@ Athena answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlglot import exp
 
 from . import duck, ttypes
 from .catalog import CatalogError
 from .duck import call, cast, number, string, tpl
-from .translate import NOT_SUPPORTED, Scope, err, mismatch, not_supported, where
+from .translate import NOT_SUPPORTED, Scope, Translator, Typed, err, mismatch, not_supported, where
 from .ttypes import (
     BIGINT,
     BOOLEAN,
@@ -39,14 +41,20 @@ from .ttypes import (
     T,
 )
 
-EXPRESSIONS: dict = {}
-FUNCTIONS: dict = {}
+# A handler of a sqlglot node class: (translator, node, scope) -> (DuckDB expression, Trino type).
+ExpressionHandler = Callable[[Translator, exp.Expr, Scope], Typed]
+# A handler of a Trino function: the call -> (DuckDB expression, Trino type).
+FunctionHandler = Callable[["Call"], Typed]
+_H = TypeVar("_H", bound=Callable[..., Typed])
+
+EXPRESSIONS: dict[str, ExpressionHandler] = {}
+FUNCTIONS: dict[str, FunctionHandler] = {}
 AGGREGATES: set[str] = set()
 WINDOW_ONLY: set[str] = set()
 
 
-def expression(*names):
-    def deco(fn):
+def expression(*names: str) -> Callable[[_H], _H]:
+    def deco(fn: _H) -> _H:
         for n in names:
             EXPRESSIONS[n] = fn
         return fn
@@ -54,8 +62,8 @@ def expression(*names):
     return deco
 
 
-def function(*names, aggregate: bool = False, window: bool = False):
-    def deco(fn):
+def function(*names: str, aggregate: bool = False, window: bool = False) -> Callable[[_H], _H]:
+    def deco(fn: _H) -> _H:
         for n in names:
             FUNCTIONS[n] = fn
             if aggregate:
@@ -67,14 +75,14 @@ def function(*names, aggregate: bool = False, window: bool = False):
     return deco
 
 
-def _sql(node) -> str:
+def _sql(node: exp.Expr) -> str:
     return node.sql(dialect="trino")
 
 
 # ==== literals =======================================================================================
 
 
-def decimal_literal(text: str, node) -> tuple[exp.Expr, T]:
+def decimal_literal(text: str, node: exp.Expr) -> Typed:
     """``1.5`` is decimal(2,1): precision = digits, scale = fraction digits (decimal.html)."""
     t = text.lstrip("+-")
     integral, _, frac = t.partition(".")
@@ -99,11 +107,11 @@ def _cast_node(tr, node, scope):
     return convert(tr, value, src, dst, node, safe=safe or tr.in_try > 0), dst
 
 
-def _is_typed_literal(node) -> bool:
+def _is_typed_literal(node: exp.Expr) -> bool:
     return bool(node.meta.get("typed_literal"))
 
 
-def typed_literal(tr, text: str, t: T, node) -> tuple[exp.Expr, T]:
+def typed_literal(tr: Translator, text: str, t: T, node: exp.Expr) -> Typed:
     b = t.base
     if b == "date":
         if not re.fullmatch(r"\s*[+-]?\d{4,}-\d{1,2}-\d{1,2}\s*", text) or not _valid_date(text.strip()):
@@ -223,7 +231,7 @@ def castable(src: T, dst: T) -> bool:
     return False
 
 
-def convert(tr, value: exp.Expr, src: T, dst: T, node, safe: bool = False) -> exp.Expr:
+def convert(tr: Translator, value: exp.Expr, src: T, dst: T, node: exp.Expr | None, safe: bool = False) -> exp.Expr:
     """CAST(value AS dst) with Trino's semantics (rounding, accepted spellings, error texts)."""
     if not castable(src, dst):
         raise mismatch(node, f"Cannot cast {src} to {dst}")
@@ -294,7 +302,9 @@ def convert(tr, value: exp.Expr, src: T, dst: T, node, safe: bool = False) -> ex
     raise not_supported(f"CAST from {src} to {dst}", node)
 
 
-def _checked_int(value, dst: T, safe: bool, wrap, src: T, original=None):
+def _checked_int(
+    value: exp.Expr, dst: T, safe: bool, wrap: Callable[[exp.Expr], exp.Expr], src: T, original: exp.Expr | None = None
+) -> exp.Expr:
     lo, hi = -_INT_LIMITS[dst.base], _INT_LIMITS[dst.base] - 1
     if src.is_integer and _INT_LIMITS.get(src.base, 0) <= _INT_LIMITS[dst.base]:
         return cast(value, dst)
@@ -309,7 +319,7 @@ def _checked_int(value, dst: T, safe: bool, wrap, src: T, original=None):
     )
 
 
-def _from_varchar(value, dst: T, safe: bool) -> exp.Expr:
+def _from_varchar(value: exp.Expr, dst: T, safe: bool) -> exp.Expr:
     d = dst.base
     if dst.is_integer:
         name = _CAST_NAME[d]
@@ -387,7 +397,7 @@ def _from_varchar(value, dst: T, safe: bool) -> exp.Expr:
     raise not_supported(f"CAST from varchar to {dst}", None)
 
 
-def _to_varchar(value, src: T) -> exp.Expr:
+def _to_varchar(value: exp.Expr, src: T) -> exp.Expr:
     b = src.base
     if b in ("double",):
         return call("tr_double_varchar", value)
@@ -406,7 +416,9 @@ def _to_varchar(value, src: T) -> exp.Expr:
     return cast(value, "VARCHAR")
 
 
-def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expr:
+def row_convert(
+    tr: Translator, value: exp.Expr, src: T, dst: T, explicit: bool, node: exp.Expr | None = None, safe: bool = False
+) -> exp.Expr:
     fields = []
     for i, ((_, a), (_, b)) in enumerate(zip(src.params, dst.params)):
         f = call("struct_extract", value.copy(), string(ttypes.field_name(src, i)))
@@ -416,7 +428,9 @@ def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool
     return tpl("CASE WHEN {0} IS NULL THEN NULL ELSE {1} END", value, packed)
 
 
-def map_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expr:
+def map_convert(
+    tr: Translator, value: exp.Expr, src: T, dst: T, explicit: bool, node: exp.Expr | None = None, safe: bool = False
+) -> exp.Expr:
     v = tr.fresh("__e")
     e = exp.Column(this=duck.ident(v))
     k = call("struct_extract", e.copy(), string("key"))
@@ -446,7 +460,7 @@ def normalize_zone(zone: str) -> str:
     return z
 
 
-def tstz_make(instant, zone) -> exp.Expr:
+def tstz_make(instant: exp.Expr, zone: exp.Expr) -> exp.Expr:
     return call(
         "struct_pack",
         exp.PropertyEQ(this=duck.ident("i"), expression=instant),
@@ -454,20 +468,20 @@ def tstz_make(instant, zone) -> exp.Expr:
     )
 
 
-def tstz_from_local(local, zone) -> exp.Expr:
+def tstz_from_local(local: exp.Expr, zone: exp.Expr) -> exp.Expr:
     return call("tr_tstz", local, zone)
 
 
-def tstz_local(value) -> exp.Expr:
+def tstz_local(value: exp.Expr) -> exp.Expr:
     """The wall-clock TIMESTAMP of a timestamp with time zone, in its own zone."""
     return call("tr_tz_local", value)
 
 
-def tstz_instant(value) -> exp.Expr:
+def tstz_instant(value: exp.Expr) -> exp.Expr:
     return call("struct_extract", value, string("i"))
 
 
-def to_tstz(value, src: T) -> exp.Expr:
+def to_tstz(value: exp.Expr, src: T) -> exp.Expr:
     """date/timestamp -> timestamp with time zone, in the session zone (UTC on Athena)."""
     return tstz_from_local(cast(value, "TIMESTAMP"), string("UTC"))
 
@@ -501,8 +515,10 @@ def _arith(tr, node, scope):
     return result
 
 
-def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expr, T]:
+def numeric_op(tr: Translator, op: str, a: exp.Expr, ta: T, b: exp.Expr, tb: T, node: exp.Expr) -> Typed:
     t = ttypes.common_super_type(ta, tb)
+    if t is None:  # two numeric types always have one
+        raise mismatch(node, f"Cannot apply operator: {ta} {op} {tb}")
     if t.is_integer:
         a, b = cast_if(a, ta, t), cast_if(b, tb, t)
         if op == "/":
@@ -517,6 +533,8 @@ def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expr, T]:
         return _binary(op, a, b), t
     # decimals (decimal.html, "Binary arithmetic decimal operators")
     da, db = ttypes.as_decimal(ta), ttypes.as_decimal(tb)
+    if da is None or db is None:  # neither real nor double: integers and decimals
+        raise mismatch(node, f"Cannot apply operator: {ta} {op} {tb}")
     (xp, xs), (yp, ys) = da.params, db.params
     a, b = cast_if(a, ta, da), cast_if(b, tb, db)
     if op in ("+", "-"):
@@ -550,7 +568,7 @@ def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expr, T]:
     ), rt
 
 
-def _decimal_checked(value, rt: T) -> exp.Expr:
+def _decimal_checked(value: exp.Expr, rt: T) -> exp.Expr:
     p, s = rt.params
     limit = "9" * (p - s) + ("." + "9" * s if s else "")
     return tpl(
@@ -560,16 +578,16 @@ def _decimal_checked(value, rt: T) -> exp.Expr:
     )
 
 
-def cast_if(node, src: T, dst: T):
+def cast_if(node: exp.Expr, src: T, dst: T) -> exp.Expr:
     return node if src == dst else cast(node, dst)
 
 
-def _binary(op: str, a, b) -> exp.Expr:
+def _binary(op: str, a: exp.Expr, b: exp.Expr) -> exp.Expr:
     cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "%": exp.Mod, "/": exp.Div}[op]
     return cls(this=duck.paren(a), expression=duck.paren(b))
 
 
-def _temporal_op(tr, op, a, ta: T, b, tb: T):
+def _temporal_op(tr: Translator, op: str, a: exp.Expr, ta: T, b: exp.Expr, tb: T) -> Typed | None:
     A, B = ta.base, tb.base
     intervals = ("iday", "imonth")
     if op == "+" and A in intervals and B in ("date", "timestamp", "timestamptz", "time"):
@@ -661,11 +679,14 @@ def comparable(a: T, b: T) -> T | None:
     return ttypes.common_super_type(a, b)
 
 
-def compare_values(a, b, t: T):
-    """Values of Trino type t as DuckDB compares them (a timestamp with time zone by its instant)."""
-    if t.base == "timestamptz":
-        return tstz_instant(a), tstz_instant(b)
-    return a, b
+def compare_value(a: exp.Expr, t: T) -> exp.Expr:
+    """A value of Trino type t as DuckDB compares it (a timestamp with time zone by its instant)."""
+    return tstz_instant(a) if t.base == "timestamptz" else a
+
+
+def compare_values(a: exp.Expr, b: exp.Expr, t: T) -> tuple[exp.Expr, exp.Expr]:
+    """:func:`compare_value` of both sides."""
+    return compare_value(a, t), compare_value(b, t)
 
 
 @expression("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "NullSafeEQ", "NullSafeNEQ")
@@ -749,8 +770,8 @@ def _in(tr, node, scope):
         ct = ttypes.common_super_type(ct, ti) if ct is not None else None
     if ct is None:
         raise mismatch(node, f"IN value and list items must be the same type: {t}")
-    a = compare_values(tr.coerce(v, t, ct), None, ct)[0]
-    return exp.In(this=a, expressions=[compare_values(tr.coerce(n, ti, ct), None, ct)[0] for n, ti in items]), BOOLEAN
+    a = compare_value(tr.coerce(v, t, ct), ct)
+    return exp.In(this=a, expressions=[compare_value(tr.coerce(n, ti, ct), ct) for n, ti in items]), BOOLEAN
 
 
 @expression("Like", "ILike")
@@ -856,7 +877,7 @@ def _tuple(tr, node, scope):
     return row_value(typed), ttypes.row([(None, t) for _, t in typed])
 
 
-def row_value(typed) -> exp.Expr:
+def row_value(typed: list[Typed]) -> exp.Expr:
     return call(
         "struct_pack", *[exp.PropertyEQ(this=duck.ident(f"field{i}"), expression=n) for i, (n, _) in enumerate(typed)]
     )
@@ -903,7 +924,7 @@ def _bracket(tr, node, scope):
     raise mismatch(node, f"Cannot use {ti} for subscript of {t}")
 
 
-def map_key(tr, m, t: T, k, tk: T):
+def map_key(tr: Translator, m: exp.Expr, t: T, k: exp.Expr, tk: T) -> tuple[exp.Expr, T | None, exp.Expr]:
     """A map and a key coerced to their common key type (Trino binds K to both)."""
     kt = ttypes.common_super_type(t.params[0], tk)
     if kt is None:
@@ -940,7 +961,7 @@ def concat_values(tr, node, typed):
     )
 
 
-def _concat_two(tr, a, ta: T, b, tb: T):
+def _concat_two(tr: Translator, a: exp.Expr, ta: T, b: exp.Expr, tb: T) -> Typed | None:
     """array || array, array || element, element || array (array.html#concatenation-operator)."""
     if ta.base == "array" and tb.base == "array":
         e = ttypes.common_super_type(ta.element, tb.element)
@@ -990,7 +1011,7 @@ def _at_time_zone(tr, node, scope):
     return at_timezone(tr, node, v, t, z, tz)
 
 
-def zone_arg(z, tz: T, node):
+def zone_arg(z: exp.Expr, tz: T, node: exp.Expr) -> exp.Expr:
     if not (tz.is_string or tz.base == "unknown"):
         raise mismatch(node, f"Type of time zone must be varchar: {tz}")
     if isinstance(z, exp.Literal) and z.is_string:
@@ -998,7 +1019,7 @@ def zone_arg(z, tz: T, node):
     return call("tr_zone", z)
 
 
-def at_timezone(tr, node, v, t: T, z, tz: T):
+def at_timezone(tr: Translator, node: exp.Expr, v: exp.Expr, t: T, z: exp.Expr, tz: T) -> Typed:
     zone = zone_arg(z, tz, node)
     if t.base == "timestamp":
         v, t = to_tstz(v, t), T("timestamptz", t.params)
@@ -1033,7 +1054,7 @@ def _extract(tr, node, scope):
     return extract_field(tr, node, field, v, t)
 
 
-def extract_field(tr, node, field: str, v, t: T):
+def extract_field(tr: Translator, node: exp.Expr, field: str, v: exp.Expr, t: T) -> Typed:
     if field in ("TIMEZONE_HOUR", "TIMEZONE_MINUTE"):
         if t.base != "timestamptz":
             raise mismatch(node, f"Cannot extract {field} from {t}")
@@ -1139,7 +1160,7 @@ def _exists(tr, node, scope):
 
 
 @expression("Any", "All")
-def _quantified(tr, node, scope):
+def _quantified_alone(tr, node, scope):
     raise not_supported("a quantified comparison outside its operator", node)
 
 
@@ -1197,10 +1218,10 @@ for _name in ("EQ", "NEQ", "LT", "LTE", "GT", "GTE"):
 class Call:
     """One function call being translated: its arguments typed on demand (lambdas last)."""
 
-    def __init__(self, tr, node, scope: Scope, name: str, args: list) -> None:
+    def __init__(self, tr: Translator, node: exp.Expr, scope: Scope, name: str, args: list[exp.Expr]) -> None:
         self.tr, self.node, self.scope, self.name = tr, node, scope, name
         self.raw = args
-        self._typed: dict[int, tuple] = {}
+        self._typed: dict[int, Typed] = {}
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -1229,7 +1250,7 @@ class Call:
             msg += f". Expected: {expected}"
         return err("FUNCTION_NOT_FOUND", msg)
 
-    def sig(self, *patterns: str, expected: str = ""):
+    def sig(self, *patterns: str, expected: str = "") -> list[exp.Expr]:
         """Check the arguments against ``patterns`` and coerce them; returns the DuckDB nodes."""
         if len(patterns) != len(self.raw):
             raise self.unexpected(expected or f"{self.name}({', '.join(patterns)})")
@@ -1253,7 +1274,9 @@ class Call:
                 f"{where(node)}: Expected a lambda that takes {len(param_types)} argument(s) but got {len(params)}",
             )
         names = [self.tr.fresh("__l") for _ in params]
-        lambdas = {p: (exp.Column(this=duck.ident(n)), t) for p, n, t in zip(params, names, param_types)}
+        lambdas: dict[str, Typed] = {
+            p: (exp.Column(this=duck.ident(n)), t) for p, n, t in zip(params, names, param_types)
+        }
         inner = Scope(self.scope, lambdas)
         body, t = self.tr.expr(node.this, inner)
         return exp.Lambda(this=body, expressions=[duck.ident(n) for n in names]), t
@@ -1302,7 +1325,7 @@ def accepts(pattern: str, t: T) -> T | None:
     raise ValueError(pattern)
 
 
-def check_args(node, name: str, types: list[T], patterns: list[str]) -> None:
+def check_args(node: exp.Expr, name: str, types: list[T], patterns: list[str]) -> None:
     if len(types) != len(patterns) or any(accepts(p, t) is None for p, t in zip(patterns, types)):
         shown = ", ".join(str(t) for t in types)
         raise err("FUNCTION_NOT_FOUND", f"{where(node)}: Unexpected parameters ({shown}) for function {name}")
@@ -1333,17 +1356,17 @@ def _function_call(tr, node, scope):
     return handler(c)
 
 
-def tr_aggregate_context(node) -> bool:
+def tr_aggregate_context(node: exp.Expr) -> bool:
     return True
 
 
 # ---- helpers for the function table ---------------------------------------------------------------
 
 
-def simple(duck_name: str, patterns: list[str], ret, names: tuple[str, ...]):
+def simple(duck_name: str, patterns: list[str], ret: T | Callable[[Call], T], names: tuple[str, ...]) -> None:
     """A function that is DuckDB's ``duck_name`` once its arguments are coerced."""
 
-    def handler(c: Call):
+    def handler(c: Call) -> Typed:
         args = c.sig(*patterns)
         out = call(duck_name, *args)
         rt = ret(c) if callable(ret) else ret
@@ -1353,22 +1376,15 @@ def simple(duck_name: str, patterns: list[str], ret, names: tuple[str, ...]):
         FUNCTIONS[n] = handler
 
 
-def same_numeric(c: Call, duck_name: str):
-    ((v, t),) = [c.arg(0)] if len(c) == 1 else [None]
-    if len(c) != 1 or not (t.is_numeric or t.base == "unknown"):
-        raise c.unexpected()
-    if t.base == "unknown":
-        return cast(duck.null(), "INTEGER"), INTEGER
-    return cast(call(duck_name, v), t), t
-
-
 # ==== mathematical functions (math.html) ==============================================================
 
 
 @function("abs")
 def _abs(c):
-    v, t = c.arg(0) if len(c) == 1 else (None, None)
-    if t is None or not t.is_numeric:
+    if len(c) != 1:
+        raise c.unexpected()
+    v, t = c.arg(0)
+    if not t.is_numeric:
         raise c.unexpected()
     if t.is_integer:
         lo = -_INT_LIMITS[t.base]
@@ -1569,7 +1585,7 @@ def _case_fn(c):
     return call(c.name, s), c.arg(0)[1] if c.arg(0)[1].base != "unknown" else VARCHAR
 
 
-def substr(tr, node, typed, name="substr") -> tuple[exp.Expr, T]:
+def substr(tr: Translator, node: exp.Expr, typed: list[Typed], name: str = "substr") -> Typed:
     types = [t for _, t in typed]
     patterns = ["varchar", "bigint", "bigint"][: len(typed)]
     if len(typed) not in (2, 3) or any(accepts(p, t) is None for p, t in zip(patterns, types)):
@@ -1695,8 +1711,10 @@ def _chr(c):
 
 @function("codepoint")
 def _codepoint(c):
-    v, t = c.arg(0) if len(c) == 1 else (None, None)
-    if t is None or not (t.is_string and t.params == (1,) or t.base == "unknown"):
+    if len(c) != 1:
+        raise c.unexpected("codepoint(varchar(1))")
+    v, t = c.arg(0)
+    if not (t.is_string and t.params == (1,) or t.base == "unknown"):
         raise c.unexpected("codepoint(varchar(1))")
     return cast(call("unicode", v), "INTEGER"), INTEGER
 
@@ -1743,7 +1761,7 @@ def _format(c):
     return call("tr_format", fmt, cast(values, "VARCHAR"), string(kinds)), VARCHAR
 
 
-def _json_text(n, t: T):
+def _json_text(n: exp.Expr, t: T) -> exp.Expr:
     if t.base in ("date", "timestamp"):
         return call("strftime", n, string("%Y-%m-%d %H:%M:%S.%f"))
     if t.base == "timestamptz":
@@ -1839,7 +1857,7 @@ def _rreplace(c):
     return call("regexp_replace", s, p, call("tr_java_replacement", r), string("g")), VARCHAR
 
 
-def regexp_replace_lambda(c: Call, s, p):
+def regexp_replace_lambda(c: Call, s: exp.Expr, p: exp.Expr) -> Typed:
     """regexp_replace(s, pattern, x -> ...): the function gets each match's groups as an array."""
     lam, t = c.lam(2, [ttypes.array(VARCHAR)])
     if not (t.is_string or t.base == "unknown"):
@@ -2335,8 +2353,8 @@ def _map_entries(c):
         exp.Lambda(
             this=row_value(
                 [
-                    (call("struct_extract", e.copy(), string("key")), None),
-                    (call("struct_extract", e.copy(), string("value")), None),
+                    (call("struct_extract", e.copy(), string("key")), t.params[0]),
+                    (call("struct_extract", e.copy(), string("value")), t.params[1]),
                 ]
             ),
             expressions=[duck.ident("e")],
@@ -2458,7 +2476,7 @@ def _transform_map(c):
 _UNITS = ("millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
 
-def _unit(c, i=0) -> str:
+def _unit(c: Call, i: int = 0) -> str:
     v, t = c.arg(i)
     if not (isinstance(c.raw[i], exp.Literal) and c.raw[i].is_string):
         raise not_supported(f"{c.name} with a computed unit", c.node)
@@ -2740,7 +2758,7 @@ _MYSQL = {
 }
 
 
-def mysql_format(fmt: str, node) -> str:
+def mysql_format(fmt: str, node: exp.Expr) -> str:
     """Trino's MySQL-style date format (datetime.html#mysql-date-functions) as strftime codes."""
     out, i = [], 0
     while i < len(fmt):
@@ -2891,7 +2909,7 @@ _WINDOW = (
 )
 
 
-def aggregate(c: Call, filter_node=None) -> tuple[exp.Expr, T]:
+def aggregate(c: Call, filter_node: exp.Expr | None = None) -> Typed:
     """An aggregate call: DISTINCT, ORDER BY inside, the result type Trino gives it."""
     name = c.name
     raw = list(c.raw)
@@ -2980,7 +2998,7 @@ def _agg(name, *args, distinct=False):
     return call(name, *args)
 
 
-def _aggregate_call(c: Call, name: str, distinct: bool):
+def _aggregate_call(c: Call, name: str, distinct: bool) -> Typed:
     n = len(c)
     if name == "count":
         if n == 0:
@@ -3150,7 +3168,9 @@ def _window_fn(c):
         v, t = c.arg(0)
         args = [v]
         if n >= 2:
-            args.append(cast(c.tr.coerce(*c.arg(1), BIGINT) if accepts("bigint", c.arg(1)[1]) else None, "BIGINT"))
+            if accepts("bigint", c.arg(1)[1]) is None:  # lag(x, 'a'): no such signature
+                raise c.unexpected()
+            args.append(cast(c.tr.coerce(*c.arg(1), BIGINT), "BIGINT"))
         if n >= 3:
             d, td = c.arg(2)
             if ttypes.common_super_type(t, td) != t:
@@ -3212,7 +3232,7 @@ def _window(tr, node, scope):
     return f, t
 
 
-def _has_order(node, scope) -> bool:
+def _has_order(node: exp.Expr, scope: Scope) -> bool:
     if node.args.get("order"):
         return True
     alias = node.args.get("alias")
@@ -3224,7 +3244,7 @@ def _has_order(node, scope) -> bool:
     return False
 
 
-def window_spec(tr, node, scope, named: bool) -> exp.Window:
+def window_spec(tr: Translator, node: exp.Expr, scope: Scope, named: bool) -> exp.Window:
     out = exp.Window(this=duck.ident(node.name) if named else None)
     if node.args.get("alias") is not None and not named:
         out.set("alias", duck.ident(node.args["alias"].name.lower()))

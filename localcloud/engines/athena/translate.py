@@ -53,7 +53,7 @@ def not_supported(what: str, node: exp.Expr | None = None) -> CatalogError:
     return err(NOT_SUPPORTED, f"{where(node)}: localcloud cannot run {what} exactly as Athena does")
 
 
-def mismatch(node: exp.Expr, message: str) -> CatalogError:
+def mismatch(node: exp.Expr | None, message: str) -> CatalogError:
     return err("TYPE_MISMATCH", f"{where(node)}: {message}")
 
 

@@ -79,7 +79,7 @@ def tpl(text: str, *args: exp.Expr) -> exp.Expr:
     """DuckDB SQL with ``{i}`` standing for the i-th argument (each argument is copied in)."""
     tree = _template(text).copy()
 
-    def fill(node):
+    def fill(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name.startswith("__p"):
             i = int(node.name[3:])
             if i >= len(args):

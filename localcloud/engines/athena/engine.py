@@ -217,25 +217,25 @@ class AthenaEngine(Engine):
         return seam.find_workgroup(name)
 
     # ---- workgroups: AWS rejects unknown names where moto answers null ----------------------------
-    def _api_GetWorkGroup(self, call):
+    def _api_GetWorkGroup(self, call: Call) -> Response | None:
         name = call.params.get("WorkGroup", "")
         if self._workgroup(name) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {name} is not found.")
         return None
 
-    def _api_DeleteWorkGroup(self, call):
+    def _api_DeleteWorkGroup(self, call: Call) -> Response | None:
         name = call.params.get("WorkGroup", "")
         if name == "primary":
             return error(call, "InvalidRequestException", "Primary WorkGroup cannot be deleted.")
         return self._api_GetWorkGroup(call)
 
-    def _api_CreateWorkGroup(self, call):
+    def _api_CreateWorkGroup(self, call: Call) -> Response | None:
         if self._workgroup(call.params.get("Name", "")) is not None:
             return error(call, "InvalidRequestException", "WorkGroup is already created")
         return None
 
     # ---- queries -------------------------------------------------------------------------------------
-    def _api_StartQueryExecution(self, call):
+    def _api_StartQueryExecution(self, call: Call) -> Response | None:
         p = call.params
         query = p.get("QueryString") or ""
         if len(query.encode()) > MAX_QUERY_BYTES:
@@ -349,14 +349,14 @@ class AthenaEngine(Engine):
                 pass
         ex.done.set()
 
-    def _api_GetQueryExecution(self, call):
+    def _api_GetQueryExecution(self, call: Call) -> Response | None:
         ex = self._get(call, call.params.get("QueryExecutionId"))
         if isinstance(ex, Response):
             return ex
         ex.done.wait(LONG_POLL_S)
         return self._json({"QueryExecution": ex.describe()})
 
-    def _api_BatchGetQueryExecution(self, call):
+    def _api_BatchGetQueryExecution(self, call: Call) -> Response | None:
         found, missing = [], []
         for qid in call.params.get("QueryExecutionIds") or []:
             with self.lock:
@@ -373,7 +373,7 @@ class AthenaEngine(Engine):
                 found.append(ex.describe())
         return self._json({"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing})
 
-    def _api_GetQueryResults(self, call):
+    def _api_GetQueryResults(self, call: Call) -> Response | None:
         ex = self._get(call, call.params.get("QueryExecutionId"))
         if isinstance(ex, Response):
             return ex
@@ -396,14 +396,14 @@ class AthenaEngine(Engine):
         except BadToken:
             return error(call, "InvalidRequestException", "Invalid NextToken")
 
-    def _api_StopQueryExecution(self, call):
+    def _api_StopQueryExecution(self, call: Call) -> Response | None:
         ex = self._get(call, call.params.get("QueryExecutionId"))
         if isinstance(ex, Response):
             return ex
         self._interrupt(ex)
         return self._json({})
 
-    def _api_ListQueryExecutions(self, call):
+    def _api_ListQueryExecutions(self, call: Call) -> Response | None:
         wg = call.params.get("WorkGroup") or "primary"
         if self._workgroup(wg) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
@@ -423,7 +423,7 @@ class AthenaEngine(Engine):
         except metadata.MetadataError as exc:
             return error(call, exc.code, exc.message)
 
-    def _api_ListDataCatalogs(self, call):
+    def _api_ListDataCatalogs(self, call: Call) -> Response | None:
         others = [
             {"CatalogName": name, "Type": kind}
             for name, kind in seam.athena_data_catalogs()
@@ -441,7 +441,7 @@ class AthenaEngine(Engine):
             doc["NextToken"] = nxt
         return doc
 
-    def _api_GetDataCatalog(self, call):
+    def _api_GetDataCatalog(self, call: Call) -> Response | None:
         name = call.params.get("Name") or ""
         if name.lower() == metadata.GLUE_CATALOG.lower():
             return self._json({"DataCatalog": metadata.glue_catalog(self.ctx.account_id)})
@@ -449,23 +449,23 @@ class AthenaEngine(Engine):
             return error(call, "InvalidRequestException", f"Datacatalog {name} was not found")
         return None  # a catalog made with CreateDataCatalog: moto's
 
-    def _api_ListDatabases(self, call):
+    def _api_ListDatabases(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(
             call, metadata.list_databases, p.get("CatalogName"), p.get("MaxResults"), p.get("NextToken")
         )
 
-    def _api_GetDatabase(self, call):
+    def _api_GetDatabase(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(call, metadata.get_database, p.get("CatalogName"), p.get("DatabaseName"))
 
-    def _api_GetTableMetadata(self, call):
+    def _api_GetTableMetadata(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(
             call, metadata.get_table_metadata, p.get("CatalogName"), p.get("DatabaseName"), p.get("TableName")
         )
 
-    def _api_ListTableMetadata(self, call):
+    def _api_ListTableMetadata(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(
             call,
@@ -491,14 +491,14 @@ class AthenaEngine(Engine):
             doc["Description"] = nq.description
         return doc
 
-    def _api_GetNamedQuery(self, call):
+    def _api_GetNamedQuery(self, call: Call) -> Response | None:
         qid = call.params.get("NamedQueryId") or ""
         nq = seam.athena_named_queries().get(qid)
         if nq is None:
             return error(call, "InvalidRequestException", f"NamedQuery {qid} was not found")
         return self._json({"NamedQuery": self._named(nq)})
 
-    def _api_BatchGetNamedQuery(self, call):
+    def _api_BatchGetNamedQuery(self, call: Call) -> Response | None:
         found, missing = [], []
         saved = seam.athena_named_queries()
         for qid in call.params.get("NamedQueryIds") or []:
@@ -515,19 +515,19 @@ class AthenaEngine(Engine):
                 found.append(self._named(nq))
         return self._json({"NamedQueries": found, "UnprocessedNamedQueryIds": missing})
 
-    def _api_DeleteNamedQuery(self, call):
+    def _api_DeleteNamedQuery(self, call: Call) -> Response | None:
         qid = call.params.get("NamedQueryId") or ""
         if seam.athena_named_queries().pop(qid, None) is None:
             return error(call, "InvalidRequestException", f"NamedQuery {qid} was not found")
         return self._json({})
 
-    def _api_CreateNamedQuery(self, call):
+    def _api_CreateNamedQuery(self, call: Call) -> Response | None:
         wg = call.params.get("WorkGroup") or "primary"
         if self._workgroup(wg) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
         return None
 
-    def _api_ListNamedQueries(self, call):
+    def _api_ListNamedQueries(self, call: Call) -> Response | None:
         wg = call.params.get("WorkGroup") or "primary"
         if self._workgroup(wg) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
@@ -535,13 +535,14 @@ class AthenaEngine(Engine):
         return self._metadata(call, lambda: self._paged("NamedQueryIds", ids, call))
 
     # ---- prepared statements (kept per workgroup, prepared.py) ------------------------------------------
-    def _statement_call(self, call):
+    def _statement_call(self, call: Call) -> tuple[str, Response | None]:
+        """(workgroup name, the error response when it does not exist)."""
         wg = call.params.get("WorkGroup") or ""
         if self._workgroup(wg) is None:
             return wg, error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
         return wg, None
 
-    def _api_CreatePreparedStatement(self, call):
+    def _api_CreatePreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -555,7 +556,7 @@ class AthenaEngine(Engine):
         self.prepared.put(wg, name.lower(), sql, call.params.get("Description"))
         return self._json({})
 
-    def _api_UpdatePreparedStatement(self, call):
+    def _api_UpdatePreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -571,7 +572,7 @@ class AthenaEngine(Engine):
         self.prepared.put(wg, name.lower(), sql, call.params.get("Description"))
         return self._json({})
 
-    def _api_GetPreparedStatement(self, call):
+    def _api_GetPreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -583,7 +584,7 @@ class AthenaEngine(Engine):
             )
         return self._json({"PreparedStatement": doc})
 
-    def _api_BatchGetPreparedStatement(self, call):
+    def _api_BatchGetPreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -602,13 +603,13 @@ class AthenaEngine(Engine):
                 found.append(doc)
         return self._json({"PreparedStatements": found, "UnprocessedPreparedStatementNames": missing})
 
-    def _api_ListPreparedStatements(self, call):
+    def _api_ListPreparedStatements(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
         return self._metadata(call, lambda: self._paged("PreparedStatements", self.prepared.names(wg), call))
 
-    def _api_DeletePreparedStatement(self, call):
+    def _api_DeletePreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -620,7 +621,7 @@ class AthenaEngine(Engine):
         return self._json({})
 
     # ---- work groups: the update moto lacks ------------------------------------------------------------
-    def _api_UpdateWorkGroup(self, call):
+    def _api_UpdateWorkGroup(self, call: Call) -> Response | None:
         name = call.params.get("WorkGroup") or ""
         wg = self._workgroup(name)
         if wg is None:

@@ -31,7 +31,7 @@ def _converter(dtype: exp.DataType, strict: bool) -> Callable[[object], object]:
     T = exp.DataType.Type
     t = dtype.this
 
-    def text(v):
+    def text(v: object) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, float):
@@ -40,7 +40,7 @@ def _converter(dtype: exp.DataType, strict: bool) -> Callable[[object], object]:
             return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
         return str(v)
 
-    def integer(v):
+    def integer(v: object) -> int:
         if isinstance(v, bool):
             raise ValueError(v)
         if isinstance(v, int):
@@ -49,12 +49,12 @@ def _converter(dtype: exp.DataType, strict: bool) -> Callable[[object], object]:
             return int(v)
         return int(str(v).strip())
 
-    def real(v):
-        if isinstance(v, bool):
+    def real(v: object) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):  # a JSON array or object
             raise ValueError(v)
         return float(v)
 
-    def boolean(v):
+    def boolean(v: object) -> bool:
         if isinstance(v, bool):
             return v
         s = str(v).strip().lower()
@@ -62,15 +62,15 @@ def _converter(dtype: exp.DataType, strict: bool) -> Callable[[object], object]:
             return s == "true"
         raise ValueError(v)
 
-    def dec(v):
+    def dec(v: object) -> decimal.Decimal:
         params = [int(p.name) for p in dtype.expressions] or [10, 0]
         scale = params[1] if len(params) > 1 else 0
         return decimal.Decimal(str(v).strip()).quantize(decimal.Decimal(1).scaleb(-scale))
 
-    def date(v):
+    def date(v: object) -> dt.date:
         return dt.date.fromisoformat(str(v).strip()[:10])
 
-    def timestamp(v):
+    def timestamp(v: object) -> dt.datetime:
         return dt.datetime.fromisoformat(str(v).strip().replace("T", " ").rstrip("Z"))
 
     table = {

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ... import seam
 
 if TYPE_CHECKING:
-    from moto.glue.models import FakeDatabase, FakeTable
+    from moto.glue.models import FakeDatabase, FakeTable, GlueBackend
 
 CATALOG = "awsdatacatalog"
 JSON_OPENX = "org.openx.data.jsonserde.JsonSerDe"
@@ -86,7 +86,7 @@ class TableInfo:
         return self.columns + self.partition_keys
 
 
-def glue():
+def glue() -> GlueBackend:
     return seam.glue()
 
 

@@ -627,7 +627,8 @@ class Statements:
                         "", f"SemanticException [Error 10006]: Partition not found ({spec_text.strip()})"
                     )
                 for v in matches:
-                    cat.glue().delete_partition(info.database, info.name, v)
+                    # moto annotates the values list as an int (it keys partitions by str(values))
+                    cat.glue().delete_partition(info.database, info.name, v)  # type: ignore[arg-type]
         return _ddl("ALTER_TABLE_DROP_PARTITION")
 
     # ---- SHOW / DESCRIBE ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ... import seam
 
@@ -157,7 +157,7 @@ def storage_descriptor(
     fmt_output: str,
     serde: str,
     serde_params: Mapping[str, str],
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return {
         "Columns": [{"Name": n, "Type": t} for n, t in columns],
         "Location": location,

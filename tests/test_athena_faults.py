@@ -73,6 +73,22 @@ def test_listing_a_bucket_being_written_is_safe(moto_in_process):
     assert _listings_while_written(seam.s3_objects) == 0
 
 
+def test_partitions_of_a_dropped_table_fail_with_athena_errors(moto_in_process):
+    """Registering partitions (INSERT, CTAS, MSCK REPAIR) after the table or its database was
+    dropped meanwhile fails with Athena's error, not an internal AttributeError on None."""
+    from localcloud.engines.athena import catalog
+
+    moto_in_process.client("glue").create_database(DatabaseInput={"Name": "kept_db"})
+    spec = [(["1"], "s3://bucket/t/k=1/")]
+    with pytest.raises(catalog.CatalogError) as no_schema:
+        catalog.add_partitions("dropped_db", "t", spec, if_not_exists=True)
+    assert no_schema.value.code == "SCHEMA_NOT_FOUND"
+    with pytest.raises(catalog.CatalogError) as no_table:
+        catalog.add_partitions("kept_db", "dropped_table", spec, if_not_exists=True)
+    assert no_table.value.code == "TABLE_NOT_FOUND"
+    assert "kept_db.dropped_table" in no_table.value.message
+
+
 def test_concurrent_queries_with_results_in_the_scanned_bucket():
     lab.start("04")
     s3, athena = boto3.client("s3"), boto3.client("athena")

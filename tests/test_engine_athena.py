@@ -288,6 +288,21 @@ def test_error_shapes(env, sales_table):
         env["athena"].get_query_execution(QueryExecutionId="00000000-0000-0000-0000-000000000000")
 
 
+def test_window_offset_of_another_type_is_function_not_found(env):
+    """lag/lead take a bigint offset: another type is Athena's FUNCTION_NOT_FOUND (it was sent to
+    DuckDB as ``CAST( AS BIGINT)``, which failed as invalid SQL)."""
+    for sql, fn in [
+        ("SELECT lag(x, 'a') OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "lag"),
+        ("SELECT lead(x, true) OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "lead"),
+    ]:
+        _, ex = run(env, sql, expect="FAILED")
+        reason = ex["Status"]["StateChangeReason"]
+        assert reason.startswith("FUNCTION_NOT_FOUND: line 1:8: Unexpected parameters (integer, "), reason
+        assert reason.endswith(f") for function {fn}"), reason
+    ok, _ = rows(env, "SELECT x, lag(x, 1) OVER (ORDER BY x) AS p FROM (VALUES 1, 2) AS t(x) ORDER BY x")
+    assert ok[1:] == [["1", None], ["2", "1"]]
+
+
 def test_pagination_and_pyathena(env, sales_table):
     qid, _ = run(env, "SELECT ordernumber FROM sales")
     pages = list(

@@ -8,9 +8,14 @@ the shape real Athena DDL produces (so ``glue.get_table`` shows what it shows on
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ... import seam
+
+if TYPE_CHECKING:
+    from moto.glue.models import FakeDatabase, FakeTable, GlueBackend
 
 CATALOG = "awsdatacatalog"
 JSON_OPENX = "org.openx.data.jsonserde.JsonSerDe"
@@ -34,6 +39,10 @@ STORED_AS = {
 LOCK = threading.RLock()
 
 
+# One partition of a table: (its values, its S3 location).
+Partition = tuple[list[str], str]
+
+
 class CatalogError(Exception):
     """A failed statement: ``code`` is Athena's error name (TABLE_NOT_FOUND, ...)."""
 
@@ -51,12 +60,12 @@ class TableInfo:
     partition_keys: list[tuple[str, str]]
     location: str
     serde: str
-    serde_params: dict
+    serde_params: dict[str, str]
     input_format: str
-    params: dict
+    params: dict[str, str]
     table_type: str = "EXTERNAL_TABLE"
     view_sql: str | None = None
-    partitions: list[tuple[list[str], str]] = field(default_factory=list)  # (values, location)
+    partitions: list[Partition] = field(default_factory=list)
 
     @property
     def fmt(self) -> str:
@@ -77,11 +86,11 @@ class TableInfo:
         return self.columns + self.partition_keys
 
 
-def glue():
+def glue() -> GlueBackend:
     return seam.glue()
 
 
-def find_database(name: str):
+def find_database(name: str) -> FakeDatabase | None:
     dbs = dict.copy(glue().databases)  # one C-level copy: others may create databases meanwhile
     if name in dbs:
         return dbs[name]
@@ -91,7 +100,7 @@ def find_database(name: str):
     return None
 
 
-def find_table(db, name: str):
+def find_table(db: FakeDatabase, name: str) -> FakeTable | None:
     tables = dict.copy(db.tables)  # as in find_database
     if name in tables:
         return tables[name]
@@ -101,17 +110,23 @@ def find_table(db, name: str):
     return None
 
 
-def _cols(items) -> list[tuple[str, str]]:
+def _cols(items: Iterable[Mapping[str, str]] | None) -> list[tuple[str, str]]:
     return [(c["Name"].lower(), c.get("Type", "string").lower()) for c in items or []]
 
 
-def table_info(database: str, name: str, with_partitions: bool = True) -> TableInfo:
+def _existing_table(database: str, name: str) -> tuple[FakeDatabase, FakeTable]:
+    """The Glue database and table, or Athena's SCHEMA_NOT_FOUND / TABLE_NOT_FOUND."""
     db = find_database(database)
     if db is None:
         raise CatalogError("SCHEMA_NOT_FOUND", f"Schema '{database.lower()}' does not exist")
     tbl = find_table(db, name)
     if tbl is None:
         raise CatalogError("TABLE_NOT_FOUND", f"Table '{CATALOG}.{database.lower()}.{name.lower()}' does not exist")
+    return db, tbl
+
+
+def table_info(database: str, name: str, with_partitions: bool = True) -> TableInfo:
+    db, tbl = _existing_table(database, name)
     d = tbl.as_dict()
     sd = d.get("StorageDescriptor") or {}
     serde = sd.get("SerdeInfo") or {}
@@ -135,7 +150,14 @@ def table_info(database: str, name: str, with_partitions: bool = True) -> TableI
     return info
 
 
-def storage_descriptor(columns, location, fmt_input, fmt_output, serde, serde_params) -> dict:
+def storage_descriptor(
+    columns: Iterable[tuple[str, str]],
+    location: str,
+    fmt_input: str,
+    fmt_output: str,
+    serde: str,
+    serde_params: Mapping[str, str],
+) -> dict[str, object]:
     return {
         "Columns": [{"Name": n, "Type": t} for n, t in columns],
         "Location": location,
@@ -150,7 +172,7 @@ def storage_descriptor(columns, location, fmt_input, fmt_output, serde, serde_pa
     }
 
 
-def partition_location(table_location: str, keys, values) -> str:
+def partition_location(table_location: str, keys: Sequence[tuple[str, str]], values: Sequence[str]) -> str:
     base = table_location if table_location.endswith("/") else table_location + "/"
     return base + "/".join(f"{k}={v}" for (k, _), v in zip(keys, values)) + "/"
 
@@ -158,8 +180,7 @@ def partition_location(table_location: str, keys, values) -> str:
 def add_partitions(database: str, table: str, specs: list[tuple[list[str], str]], if_not_exists: bool) -> int:
     """Register (values, location) partitions; returns how many were new."""
     with LOCK:
-        db = find_database(database)
-        tbl = find_table(db, table)
+        db, tbl = _existing_table(database, table)  # dropped meanwhile: Athena's error, not a crash
         d = tbl.as_dict()
         sd = d.get("StorageDescriptor") or {}
         added = 0

@@ -13,6 +13,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 from sqlglot import exp
 
 from . import catalog as cat
@@ -22,8 +23,9 @@ from .dml import bind_parameters
 from .prepared import PreparedStatements
 from .results import Column, Result, from_arrow
 from .s3store import S3Store, split_s3
-from .sql import SelectRunner, parse
+from .sql import Cursors, SelectRunner, parse
 from .sqlparse import Raw, check_start, first_word, parse_statement, parse_value, parse_values, strip_comments
+from .ttypes import T
 from .types import hive_type_text, parse_type_or_fail
 
 
@@ -97,7 +99,7 @@ _DELIMITED = (
 )
 
 
-def _require_external(props: list) -> None:
+def _require_external(props: list[exp.Expr]) -> None:
     if not any(isinstance(p, exp.ExternalProperty) for p in props) and not any(
         type(p) is exp.Property and p.name.lower() == "table_type" for p in props
     ):
@@ -107,7 +109,7 @@ def _require_external(props: list) -> None:
         )
 
 
-def _column_defs(items) -> list[tuple[str, str]]:
+def _column_defs(items: list[exp.Expr]) -> list[tuple[str, str]]:
     return [(_ident(c.name), hive_type_text(c.args["kind"])) for c in items if isinstance(c, exp.ColumnDef)]
 
 
@@ -115,15 +117,15 @@ def _column_defs(items) -> list[tuple[str, str]]:
 class _Storage:
     """What CREATE EXTERNAL TABLE's clauses say about a table's partitions, files and SerDe."""
 
-    partition_keys: list = field(default_factory=list)
+    partition_keys: list[tuple[str, str]] = field(default_factory=list)
     location: str = ""
     serde: str | None = None
-    serde_params: dict = field(default_factory=dict)
-    table_params: dict = field(default_factory=dict)
+    serde_params: dict[str, str] = field(default_factory=dict)
+    table_params: dict[str, str] = field(default_factory=dict)
     input_format: str = cat.STORED_AS["TEXTFILE"][0]
     output_format: str = cat.STORED_AS["TEXTFILE"][1]
 
-    def add(self, p) -> None:
+    def add(self, p: exp.Expr) -> None:
         """One clause, in the order written (STORED AS picks a SerDe only when none was named)."""
         if isinstance(p, exp.PartitionedByProperty) and isinstance(p.this, exp.Schema):
             self.partition_keys = _column_defs(p.this.expressions)
@@ -143,7 +145,7 @@ class _Storage:
         elif type(p) is exp.Property:
             self.table_params[p.name if isinstance(p.this, exp.Literal) else p.this.name] = p.args["value"].name
 
-    def _file_format(self, p) -> None:
+    def _file_format(self, p: exp.FileFormatProperty) -> None:
         if isinstance(p.this, exp.InputOutputFormat):
             self.input_format = p.this.args["input_format"].name
             self.output_format = p.this.args["output_format"].name
@@ -155,7 +157,7 @@ class _Storage:
         self.serde = self.serde or default_serde
 
 
-def _storage_of(props: list) -> _Storage:
+def _storage_of(props: list[exp.Expr]) -> _Storage:
     st = _Storage()
     for p in props:
         st.add(p)
@@ -173,9 +175,10 @@ def _with_no_data(ast: exp.Create) -> bool:
     return False
 
 
-def _ctas_options(ast: exp.Create) -> tuple[dict, list[str]]:
+def _ctas_options(ast: exp.Create) -> tuple[dict[str, str], list[str]]:
     """CTAS ``WITH (...)`` properties (lower-case names; ``format``) and its partition columns."""
-    opts, pcols = {}, []
+    opts: dict[str, str] = {}
+    pcols: list[str] = []
     for p in (ast.args.get("properties") or exp.Properties()).expressions:
         if isinstance(p, exp.FileFormatProperty):
             opts["format"] = p.this.name.upper()
@@ -193,7 +196,7 @@ _CTAS_PROPERTIES = {"format", "external_location", "field_delimiter", "write_com
 _CTAS_PROPERTY_VALUES = {"table_type": "HIVE", "is_external": "TRUE"}  # accepted only with Athena's default
 
 
-def _refuse_unsupported_ctas_properties(opts: dict) -> None:
+def _refuse_unsupported_ctas_properties(opts: dict[str, str]) -> None:
     for key, value in opts.items():
         if key in _CTAS_PROPERTIES or _CTAS_PROPERTY_VALUES.get(key) == str(value).upper():
             continue
@@ -214,8 +217,8 @@ class Statements:
         sql: str,
         db: str,
         qid: str,
-        output_location: str,
-        cancel: list | None = None,
+        output_location: str | None,
+        cancel: Cursors | None = None,
         workgroup: str = "primary",
         params: list[str] | None = None,
     ) -> Outcome:
@@ -258,7 +261,15 @@ class Statements:
             bind_parameters(ast, [parse_value(p) for p in params or []])
         return self.run_ast(ast, head, db, qid, output_location, cancel)
 
-    def run_ast(self, ast, head, db, qid, output_location, cancel) -> Outcome:
+    def run_ast(
+        self,
+        ast: exp.Expr,
+        head: str | None,
+        db: str,
+        qid: str,
+        output_location: str | None,
+        cancel: Cursors | None,
+    ) -> Outcome:
         if isinstance(ast, exp.Query):
             q = self.selects.run(ast, db, cancel)
             res = from_arrow(q.table, q.names, q.types)
@@ -307,7 +318,7 @@ class Statements:
             raise CatalogError("NOT_FOUND", f"Prepared statement not found: {name}")
         return Outcome(Result(header=False), "UTILITY", "DEALLOCATE")
 
-    def _execute_parts(self, body: str, workgroup: str):
+    def _execute_parts(self, body: str, workgroup: str) -> tuple[str, exp.Expr, list[exp.Expr]]:
         m = re.match(r"EXECUTE\s+(\S+)(?:\s+USING\s+(.+))?$", body, re.I | re.S)
         if not m:
             raise CatalogError("SYNTAX_ERROR", "line 1:1: mismatched input. Expecting: EXECUTE name [USING values]")
@@ -366,7 +377,7 @@ class Statements:
             db = cat.find_database(dbname)
             tbl = cat.find_table(db, t.name) if db is not None else None
             want_view = kind == "VIEW"
-            if tbl is None or (tbl.as_dict().get("TableType") == "VIRTUAL_VIEW") != want_view:
+            if db is None or tbl is None or (tbl.as_dict().get("TableType") == "VIRTUAL_VIEW") != want_view:
                 if exists:
                     return _ddl(f"DROP_{kind}")
                 what = "View" if want_view else "Table"
@@ -397,7 +408,7 @@ class Statements:
                     return _ddl("CREATE_TABLE")
                 raise CatalogError("", f"AlreadyExistsException: Table {dbname}.{name} already exists")
             sd = cat.storage_descriptor(
-                columns, st.location, st.input_format, st.output_format, st.serde, st.serde_params
+                columns, st.location, st.input_format, st.output_format, st.serde or cat.LAZY_SIMPLE, st.serde_params
             )
             table_input = {
                 "Name": name,
@@ -450,7 +461,9 @@ class Statements:
         return _ddl("CREATE_VIEW")
 
     # ---- CREATE TABLE AS SELECT ------------------------------------------------------------------
-    def ctas(self, ast: exp.Create, default_db: str, qid: str, output_location: str, cancel) -> Outcome:
+    def ctas(
+        self, ast: exp.Create, default_db: str, qid: str, output_location: str | None, cancel: Cursors | None
+    ) -> Outcome:
         t = ast.this
         dbname, name = (_ident(t.db) if t.db else default_db), _ident(t.name)
         opts, pcols = _ctas_options(ast)
@@ -460,12 +473,15 @@ class Statements:
             raise CatalogError("NOT_SUPPORTED", f"localcloud cannot write CTAS format {fmt}")
         if fmt not in ("PARQUET", "JSON", "TEXTFILE"):
             raise CatalogError("INVALID_TABLE_PROPERTY", f"Unsupported format: {fmt}")
-        if not opts.get("external_location") and not output_location:
-            raise CatalogError(
-                "INVALID_TABLE_PROPERTY",
-                "external_location is required when the workgroup has no query result location (managed query results)",
-            )
-        location = opts.get("external_location") or output_location.rsplit("/", 1)[0] + f"/tables/{qid}/"
+        location = opts.get("external_location")
+        if not location:
+            if not output_location:
+                raise CatalogError(
+                    "INVALID_TABLE_PROPERTY",
+                    "external_location is required when the workgroup has no query result location "
+                    "(managed query results)",
+                )
+            location = output_location.rsplit("/", 1)[0] + f"/tables/{qid}/"
         location += "" if location.endswith("/") else "/"
         db = cat.find_database(dbname)
         if db is None:
@@ -496,7 +512,18 @@ class Statements:
         res = Result([Column("rows", "bigint", 19)], [[str(data.num_rows)]], update_count=data.num_rows)
         return Outcome(res, "DML", _CTAS, q.scanned, manifest=files)
 
-    def _write_ctas_table(self, db: str, name: str, data, types, pcols, fmt: str, opts: dict, location: str, qid: str):
+    def _write_ctas_table(
+        self,
+        db: str,
+        name: str,
+        data: pa.Table,
+        types: list[T],
+        pcols: list[str],
+        fmt: str,
+        opts: dict[str, str],
+        location: str,
+        qid: str,
+    ) -> list[str]:
         """The query's rows as files under ``location`` (one folder per partition) and the table in Glue."""
         by_name = dict(zip(data.column_names, types))
         columns = [(n, ttypes.to_hive(by_name[n])) for n in data.column_names if n not in pcols]
@@ -567,6 +594,8 @@ class Statements:
 
     def alter_partitions(self, text: str, default_db: str) -> Outcome:
         m = re.match(r"ALTER\s+TABLE\s+(\S+)\s+(ADD|DROP)\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?(.*)$", text, re.I | re.S)
+        if not m:
+            raise CatalogError("SYNTAX_ERROR", "line 1:1: expected ALTER TABLE <table> ADD|DROP PARTITION (...)")
         dbname, name = _table_ref(m.group(1), default_db)
         action, guarded, rest = m.group(2).upper(), bool(m.group(3)), m.group(4)
         info = cat.table_info(dbname, name)
@@ -598,7 +627,8 @@ class Statements:
                         "", f"SemanticException [Error 10006]: Partition not found ({spec_text.strip()})"
                     )
                 for v in matches:
-                    cat.glue().delete_partition(info.database, info.name, v)
+                    # moto annotates the values list as an int (it keys partitions by str(values))
+                    cat.glue().delete_partition(info.database, info.name, v)  # type: ignore[arg-type]
         return _ddl("ALTER_TABLE_DROP_PARTITION")
 
     # ---- SHOW / DESCRIBE ------------------------------------------------------------------------------

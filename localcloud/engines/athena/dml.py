@@ -21,6 +21,7 @@ import io
 import json
 import re
 import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -32,9 +33,9 @@ from . import ttypes
 from .catalog import CatalogError
 from .results import Column, Result
 from .s3store import S3Store, split_s3
-from .sql import SelectRunner
+from .sql import Cursors, SelectRunner
 from .ttypes import T
-from .types import format_trino
+from .types import Value, format_present, format_trino
 
 HIVE_JSON = "org.apache.hive.hcatalog.data.JsonSerDe"
 PARQUET_CODECS = {
@@ -59,7 +60,7 @@ class Written:
 # ---- encoding rows as files -------------------------------------------------------------------------
 
 
-def _json_value(v, t: T) -> str:
+def _json_value(v: Value, t: T) -> str:
     if v is None:
         return "null"
     b = t.base
@@ -89,10 +90,12 @@ def _json_value(v, t: T) -> str:
             )
             + "}"
         )
-    return json.dumps(format_trino(v, t), ensure_ascii=False)
+    return json.dumps(format_present(v, t), ensure_ascii=False)
 
 
-def encode(chunk: pa.Table, types: list[T], fmt: str, serde_params: dict, compression: str | None = None) -> bytes:
+def encode(
+    chunk: pa.Table, types: list[T], fmt: str, serde_params: Mapping[str, str], compression: str | None = None
+) -> bytes:
     """Rows as one file of a table format: PARQUET, JSON (one object a line) or TEXTFILE."""
     if fmt == "PARQUET":
         buf = io.BytesIO()
@@ -113,26 +116,26 @@ def encode(chunk: pa.Table, types: list[T], fmt: str, serde_params: dict, compre
             if t.base in ("array", "map", "row"):
                 raise CatalogError("NOT_SUPPORTED", f"localcloud does not write {t} values to text files")
         for row in zip(*columns):
-            lines.append(delim.join(null if v is None else format_trino(v, t) for v, t in zip(row, types)))
+            lines.append(delim.join(null if v is None else format_present(v, t) for v, t in zip(row, types)))
     body = "".join(line + "\n" for line in lines).encode()
     if (compression or "").upper() == "GZIP":
         return gzip.compress(body, mtime=0)
     return body
 
 
-def split_partitions(data: pa.Table, types: list[T], pcols: list[str]):
+def split_partitions(data: pa.Table, types: list[T], pcols: list[str]) -> list[tuple[list[str], pa.Table]]:
     """[(partition values as Hive folder text, rows)] for the partition columns ``pcols``."""
     if not pcols:
         return [([], data)]
     by_name = dict(zip(data.column_names, types))
     keys = data.select(pcols).to_pylist()
-    order: dict[tuple, list[int]] = {}
+    order: dict[tuple[Value, ...], list[int]] = {}
     for i, k in enumerate(keys):
         order.setdefault(tuple(k[c] for c in pcols), []).append(i)
     out = []
     for combo in sorted(order, key=lambda c: tuple("" if v is None else str(v) for v in c)):
         values = [
-            "__HIVE_DEFAULT_PARTITION__" if v is None else urllib.parse.quote(format_trino(v, by_name[c]), safe=" ")
+            "__HIVE_DEFAULT_PARTITION__" if v is None else urllib.parse.quote(format_present(v, by_name[c]), safe=" ")
             for v, c in zip(combo, pcols)
         ]
         out.append((values, data.take(pa.array(order[combo]))))
@@ -150,10 +153,10 @@ def write_rows(
     location: str,
     pcols: list[str],
     fmt: str,
-    serde_params: dict,
+    serde_params: Mapping[str, str],
     name: str,
     compression: str | None = None,
-    known: dict | None = None,
+    known: Mapping[tuple[str, ...], str] | None = None,
     keys: list[tuple[str, str]] | None = None,
     suffix: str = "",
 ) -> Written:
@@ -183,7 +186,7 @@ _UNWRITABLE_HERE = {"org.apache.hadoop.hive.ql.io.orc.OrcSerde", "org.apache.had
 
 
 def insert(
-    selects: SelectRunner, store: S3Store, ast: exp.Insert, default_db: str, qid: str, cancel
+    selects: SelectRunner, store: S3Store, ast: exp.Insert, default_db: str, qid: str, cancel: Cursors | None
 ) -> tuple[Result, Written, int]:
     target = ast.this
     columns = None
@@ -268,7 +271,7 @@ def _matching_paren(text: str, start: int) -> int:
     raise CatalogError("SYNTAX_ERROR", "line 1:1: mismatched input '<EOF>'. Expecting: ')'")
 
 
-def parse_unload(text: str) -> tuple[str, str, dict]:
+def parse_unload(text: str) -> tuple[str, str, dict[str, str]]:
     """(query, target location, options) of ``UNLOAD (query) TO 's3://...' WITH (...)``."""
     m = re.match(r"\s*UNLOAD\s*\(", text, re.I)
     if not m:
@@ -289,7 +292,13 @@ def parse_unload(text: str) -> tuple[str, str, dict]:
 
 
 def unload(
-    selects: SelectRunner, store: S3Store, text: str, default_db: str, qid: str, cancel, parse
+    selects: SelectRunner,
+    store: S3Store,
+    text: str,
+    default_db: str,
+    qid: str,
+    cancel: Cursors | None,
+    parse: Callable[[str], exp.Expr],
 ) -> tuple[Result, Written, int]:
     query, location, opts = parse_unload(text)
     fmt = (opts.get("format") or "").upper()
@@ -329,7 +338,7 @@ def unload(
 # ---- prepared statements and execution parameters ----------------------------------------------------------
 
 
-def bind_parameters(ast: exp.Expression, values: list[exp.Expression]) -> exp.Expression:
+def bind_parameters(ast: exp.Expr, values: list[exp.Expr]) -> exp.Expr:
     """Replace each ``?`` in order by one parameter value (parsed on its own: never SQL text)."""
     holes = [n for n in ast.walk(bfs=False) if isinstance(n, exp.Placeholder)]
     if len(holes) != len(values):

@@ -29,7 +29,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
-def call(name: str, *args: exp.Expression) -> exp.Anonymous:
+def call(name: str, *args: exp.Expr) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
@@ -37,7 +37,7 @@ def string(s: str) -> exp.Literal:
     return exp.Literal.string(s)
 
 
-def number(n) -> exp.Literal:
+def number(n: int | float | str) -> exp.Literal | exp.Neg:
     return exp.Literal.number(n)
 
 
@@ -54,12 +54,12 @@ def datatype(t: T | str) -> exp.DataType:
     return _datatype(t if isinstance(t, str) else ttypes.duck(t)).copy()
 
 
-def cast(node: exp.Expression, t: T | str, safe: bool = False) -> exp.Expression:
+def cast(node: exp.Expr, t: T | str, safe: bool = False) -> exp.Expr:
     cls = exp.TryCast if safe else exp.Cast
     return cls(this=node, to=datatype(t))
 
 
-def paren(node: exp.Expression) -> exp.Expression:
+def paren(node: exp.Expr) -> exp.Expr:
     return (
         node
         if isinstance(node, (exp.Paren, exp.Column, exp.Literal, exp.Anonymous, exp.Cast))
@@ -71,15 +71,15 @@ _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
 
 @functools.lru_cache(maxsize=2048)
-def _template(text: str) -> exp.Expression:
+def _template(text: str) -> exp.Expr:
     return sqlglot.parse_one(_PLACEHOLDER.sub(r'"__p\1"', text), read="duckdb")
 
 
-def tpl(text: str, *args: exp.Expression) -> exp.Expression:
+def tpl(text: str, *args: exp.Expr) -> exp.Expr:
     """DuckDB SQL with ``{i}`` standing for the i-th argument (each argument is copied in)."""
     tree = _template(text).copy()
 
-    def fill(node):
+    def fill(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name.startswith("__p"):
             i = int(node.name[3:])
             if i >= len(args):
@@ -90,7 +90,7 @@ def tpl(text: str, *args: exp.Expression) -> exp.Expression:
     return tree.transform(fill, copy=False)
 
 
-def fail(code: str, message: exp.Expression | str) -> exp.Expression:
+def fail(code: str, message: exp.Expr | str) -> exp.Expr:
     """DuckDB ``error()``: raises Athena's ``CODE: message`` when (and only when) evaluated."""
     text = string(f"{ERROR_MARK}{code}: {message}") if isinstance(message, str) else None
     if text is None:
@@ -98,10 +98,10 @@ def fail(code: str, message: exp.Expression | str) -> exp.Expression:
     return call("error", text)
 
 
-def to_text(node: exp.Expression) -> exp.Expression:
+def to_text(node: exp.Expr) -> exp.Expr:
     return cast(node, "VARCHAR")
 
 
-def alias(node: exp.Expression, name: str) -> exp.Alias:
+def alias(node: exp.Expr, name: str) -> exp.Alias:
     """``node AS "name"`` (sqlglot's alias_ would turn a subquery into a derived table)."""
     return exp.Alias(this=node, alias=ident(name))

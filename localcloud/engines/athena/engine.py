@@ -32,14 +32,16 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from ... import seam
 from ...awserrors import error
-from ...calls import Response
+from ...calls import Call, Response
 from .. import Engine
 from . import metadata, runtime
 from .catalog import CatalogError
@@ -48,8 +50,13 @@ from .errors import InternalError
 from .prepared import PreparedStatements
 from .results import BadToken, Result, csv_bytes, metadata_bytes, page, txt_bytes
 from .s3store import S3Store, split_s3
-from .sql import STAGES, SelectRunner
+from .sql import STAGES, Cursors, SelectRunner
 from .tables import TableReader
+
+if TYPE_CHECKING:
+    from moto.athena.models import NamedQuery, WorkGroup
+
+    from ...persistence import RestoreReport
 
 log = logging.getLogger("localcloud.athena")
 
@@ -83,13 +90,13 @@ class Execution:
     params: list[str] | None = None  # ExecutionParameters
     manifest_location: str | None = None
     result: Result | None = None
-    cursors: list = field(default_factory=list)
+    cursors: Cursors = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, object]:
         now = time.time()
         end = self.completed or now
-        status = {"State": self.state, "SubmissionDateTime": self.submitted}
+        status: dict[str, object] = {"State": self.state, "SubmissionDateTime": self.submitted}
         if self.completed:
             status["CompletionDateTime"] = self.completed
         if self.reason:
@@ -101,7 +108,18 @@ class Execution:
             }
         queue_ms = int(((self.started or end) - self.submitted) * 1000)
         total_ms = int((end - self.submitted) * 1000)
-        doc = {
+        statistics: dict[str, object] = {
+            "EngineExecutionTimeInMillis": self.engine_ms,
+            "DataScannedInBytes": self.scanned,
+            "TotalExecutionTimeInMillis": total_ms,
+            "QueryQueueTimeInMillis": queue_ms,
+            "QueryPlanningTimeInMillis": self.planning_ms,
+            "ServiceProcessingTimeInMillis": max(0, total_ms - queue_ms - self.engine_ms),
+            "ResultReuseInformation": {"ReusedPreviousResult": False},
+        }
+        if self.manifest_location:
+            statistics["DataManifestLocation"] = self.manifest_location
+        doc: dict[str, object] = {
             "QueryExecutionId": self.id,
             "Query": self.query,
             "StatementType": self.statement_type,
@@ -111,22 +129,12 @@ class Execution:
             "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
             "QueryExecutionContext": self.context,
             "Status": status,
-            "Statistics": {
-                "EngineExecutionTimeInMillis": self.engine_ms,
-                "DataScannedInBytes": self.scanned,
-                "TotalExecutionTimeInMillis": total_ms,
-                "QueryQueueTimeInMillis": queue_ms,
-                "QueryPlanningTimeInMillis": self.planning_ms,
-                "ServiceProcessingTimeInMillis": max(0, total_ms - queue_ms - self.engine_ms),
-                "ResultReuseInformation": {"ReusedPreviousResult": False},
-            },
+            "Statistics": statistics,
             "WorkGroup": self.workgroup,
             "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
         }
         if self.substatement:
             doc["SubstatementType"] = self.substatement
-        if self.manifest_location:
-            doc["Statistics"]["DataManifestLocation"] = self.manifest_location
         if self.output_location is None:
             doc["ManagedQueryResultsConfiguration"] = {"Enabled": True}
         if self.params:
@@ -171,7 +179,7 @@ class AthenaEngine(Engine):
         """Prepared statements survive stop/start, as they do in an Athena workgroup."""
         return {"prepared_statements": self.prepared.dump()}
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict | None, report: RestoreReport) -> None:
         self.prepared.load((saved or {}).get("prepared_statements") or [])
 
     def stop(self) -> None:
@@ -190,44 +198,45 @@ class AthenaEngine(Engine):
 
     # ---- helpers ------------------------------------------------------------------------------------
     @staticmethod
-    def _json(doc: dict) -> Response:
+    def _json(doc: dict[str, object]) -> Response:
         return Response(
             200,
             {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": str(uuid.uuid4())},
             json.dumps(doc).encode(),
         )
 
-    def _get(self, call, qid: str | None):
+    def _get(self, call: Call, qid: str | None) -> Execution | Response:
+        """The execution, or the error response for an unknown id."""
         with self.lock:
             ex = self.executions.get(qid or "")
         if ex is None:
-            return None, error(call, "InvalidRequestException", f"QueryExecution {qid} was not found")
-        return ex, None
+            return error(call, "InvalidRequestException", f"QueryExecution {qid} was not found")
+        return ex
 
     @staticmethod
-    def _workgroup(name: str):
+    def _workgroup(name: str) -> WorkGroup | None:
         return seam.find_workgroup(name)
 
     # ---- workgroups: AWS rejects unknown names where moto answers null ----------------------------
-    def _api_GetWorkGroup(self, call):
+    def _api_GetWorkGroup(self, call: Call) -> Response | None:
         name = call.params.get("WorkGroup", "")
         if self._workgroup(name) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {name} is not found.")
         return None
 
-    def _api_DeleteWorkGroup(self, call):
+    def _api_DeleteWorkGroup(self, call: Call) -> Response | None:
         name = call.params.get("WorkGroup", "")
         if name == "primary":
             return error(call, "InvalidRequestException", "Primary WorkGroup cannot be deleted.")
         return self._api_GetWorkGroup(call)
 
-    def _api_CreateWorkGroup(self, call):
+    def _api_CreateWorkGroup(self, call: Call) -> Response | None:
         if self._workgroup(call.params.get("Name", "")) is not None:
             return error(call, "InvalidRequestException", "WorkGroup is already created")
         return None
 
     # ---- queries -------------------------------------------------------------------------------------
-    def _api_StartQueryExecution(self, call):
+    def _api_StartQueryExecution(self, call: Call) -> Response | None:
         p = call.params
         query = p.get("QueryString") or ""
         if len(query.encode()) > MAX_QUERY_BYTES:
@@ -271,7 +280,7 @@ class AthenaEngine(Engine):
             query=query,
             context=context,
             workgroup=wg_name,
-            output_location=None if managed else location.rstrip("/") + f"/{qid}.csv",
+            output_location=None if managed or not location else location.rstrip("/") + f"/{qid}.csv",
             result_configuration={k: v for k, v in client_result.items() if k != "OutputLocation"},
             params=list(p["ExecutionParameters"]) if p.get("ExecutionParameters") else None,
         )
@@ -354,14 +363,14 @@ class AthenaEngine(Engine):
                 pass
         ex.done.set()
 
-    def _api_GetQueryExecution(self, call):
-        ex, err = self._get(call, call.params.get("QueryExecutionId"))
-        if err:
-            return err
+    def _api_GetQueryExecution(self, call: Call) -> Response | None:
+        ex = self._get(call, call.params.get("QueryExecutionId"))
+        if isinstance(ex, Response):
+            return ex
         ex.done.wait(LONG_POLL_S)
         return self._json({"QueryExecution": ex.describe()})
 
-    def _api_BatchGetQueryExecution(self, call):
+    def _api_BatchGetQueryExecution(self, call: Call) -> Response | None:
         found, missing = [], []
         for qid in call.params.get("QueryExecutionIds") or []:
             with self.lock:
@@ -378,13 +387,13 @@ class AthenaEngine(Engine):
                 found.append(ex.describe())
         return self._json({"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing})
 
-    def _api_GetQueryResults(self, call):
-        ex, err = self._get(call, call.params.get("QueryExecutionId"))
-        if err:
-            return err
+    def _api_GetQueryResults(self, call: Call) -> Response | None:
+        ex = self._get(call, call.params.get("QueryExecutionId"))
+        if isinstance(ex, Response):
+            return ex
         if ex.state in ("QUEUED", "RUNNING"):
             return error(call, "InvalidRequestException", f"Query has not yet finished. Current state: {ex.state}")
-        if ex.state != "SUCCEEDED":
+        if ex.state != "SUCCEEDED" or ex.result is None:
             return error(
                 call, "InvalidRequestException", f"Query did not finish successfully. Final query state: {ex.state}"
             )
@@ -401,14 +410,14 @@ class AthenaEngine(Engine):
         except BadToken:
             return error(call, "InvalidRequestException", "Invalid NextToken")
 
-    def _api_StopQueryExecution(self, call):
-        ex, err = self._get(call, call.params.get("QueryExecutionId"))
-        if err:
-            return err
+    def _api_StopQueryExecution(self, call: Call) -> Response | None:
+        ex = self._get(call, call.params.get("QueryExecutionId"))
+        if isinstance(ex, Response):
+            return ex
         self._interrupt(ex)
         return self._json({})
 
-    def _api_ListQueryExecutions(self, call):
+    def _api_ListQueryExecutions(self, call: Call) -> Response | None:
         wg = call.params.get("WorkGroup") or "primary"
         if self._workgroup(wg) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
@@ -416,19 +425,19 @@ class AthenaEngine(Engine):
             ids = [e.id for e in reversed(self.executions.values()) if e.workgroup == wg]
         n = int(call.params.get("MaxResults") or 50)
         start = int(call.params.get("NextToken") or 0)
-        doc = {"QueryExecutionIds": ids[start : start + n]}
+        doc: dict[str, object] = {"QueryExecutionIds": ids[start : start + n]}
         if start + n < len(ids):
             doc["NextToken"] = str(start + n)
         return self._json(doc)
 
     # ---- the metadata API, answered from Glue (metadata.py) -------------------------------------------
-    def _metadata(self, call, fn, *args) -> Response:
+    def _metadata(self, call: Call, fn: Callable[..., dict[str, object]], *args: object) -> Response:
         try:
             return self._json(fn(*args))
         except metadata.MetadataError as exc:
             return error(call, exc.code, exc.message)
 
-    def _api_ListDataCatalogs(self, call):
+    def _api_ListDataCatalogs(self, call: Call) -> Response | None:
         others = [
             {"CatalogName": name, "Type": kind}
             for name, kind in seam.athena_data_catalogs()
@@ -439,14 +448,14 @@ class AthenaEngine(Engine):
             lambda: self._paged("DataCatalogsSummary", [metadata.glue_catalog_summary(), *others], call),
         )
 
-    def _paged(self, key: str, items: list, call) -> dict:
+    def _paged(self, key: str, items: list[dict[str, str]], call: Call) -> dict[str, object]:
         chunk, nxt = metadata.page(items, call.params.get("MaxResults"), call.params.get("NextToken"))
-        doc = {key: chunk}
+        doc: dict[str, object] = {key: chunk}
         if nxt:
             doc["NextToken"] = nxt
         return doc
 
-    def _api_GetDataCatalog(self, call):
+    def _api_GetDataCatalog(self, call: Call) -> Response | None:
         name = call.params.get("Name") or ""
         if name.lower() == metadata.GLUE_CATALOG.lower():
             return self._json({"DataCatalog": metadata.glue_catalog(self.ctx.account_id)})
@@ -454,23 +463,23 @@ class AthenaEngine(Engine):
             return error(call, "InvalidRequestException", f"Datacatalog {name} was not found")
         return None  # a catalog made with CreateDataCatalog: moto's
 
-    def _api_ListDatabases(self, call):
+    def _api_ListDatabases(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(
             call, metadata.list_databases, p.get("CatalogName"), p.get("MaxResults"), p.get("NextToken")
         )
 
-    def _api_GetDatabase(self, call):
+    def _api_GetDatabase(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(call, metadata.get_database, p.get("CatalogName"), p.get("DatabaseName"))
 
-    def _api_GetTableMetadata(self, call):
+    def _api_GetTableMetadata(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(
             call, metadata.get_table_metadata, p.get("CatalogName"), p.get("DatabaseName"), p.get("TableName")
         )
 
-    def _api_ListTableMetadata(self, call):
+    def _api_ListTableMetadata(self, call: Call) -> Response | None:
         p = call.params
         return self._metadata(
             call,
@@ -484,8 +493,8 @@ class AthenaEngine(Engine):
 
     # ---- named queries: moto keeps them; these are the calls it lacks or answers wrongly ----------------
     @staticmethod
-    def _named(nq) -> dict:
-        doc = {
+    def _named(nq: NamedQuery) -> dict[str, object]:
+        doc: dict[str, object] = {
             "Name": nq.name,
             "Database": nq.database,
             "QueryString": nq.query_string,
@@ -496,14 +505,14 @@ class AthenaEngine(Engine):
             doc["Description"] = nq.description
         return doc
 
-    def _api_GetNamedQuery(self, call):
+    def _api_GetNamedQuery(self, call: Call) -> Response | None:
         qid = call.params.get("NamedQueryId") or ""
         nq = seam.athena_named_queries().get(qid)
         if nq is None:
             return error(call, "InvalidRequestException", f"NamedQuery {qid} was not found")
         return self._json({"NamedQuery": self._named(nq)})
 
-    def _api_BatchGetNamedQuery(self, call):
+    def _api_BatchGetNamedQuery(self, call: Call) -> Response | None:
         found, missing = [], []
         saved = seam.athena_named_queries()
         for qid in call.params.get("NamedQueryIds") or []:
@@ -520,19 +529,19 @@ class AthenaEngine(Engine):
                 found.append(self._named(nq))
         return self._json({"NamedQueries": found, "UnprocessedNamedQueryIds": missing})
 
-    def _api_DeleteNamedQuery(self, call):
+    def _api_DeleteNamedQuery(self, call: Call) -> Response | None:
         qid = call.params.get("NamedQueryId") or ""
         if seam.athena_named_queries().pop(qid, None) is None:
             return error(call, "InvalidRequestException", f"NamedQuery {qid} was not found")
         return self._json({})
 
-    def _api_CreateNamedQuery(self, call):
+    def _api_CreateNamedQuery(self, call: Call) -> Response | None:
         wg = call.params.get("WorkGroup") or "primary"
         if self._workgroup(wg) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
         return None
 
-    def _api_ListNamedQueries(self, call):
+    def _api_ListNamedQueries(self, call: Call) -> Response | None:
         wg = call.params.get("WorkGroup") or "primary"
         if self._workgroup(wg) is None:
             return error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
@@ -540,13 +549,14 @@ class AthenaEngine(Engine):
         return self._metadata(call, lambda: self._paged("NamedQueryIds", ids, call))
 
     # ---- prepared statements (kept per workgroup, prepared.py) ------------------------------------------
-    def _statement_call(self, call):
+    def _statement_call(self, call: Call) -> tuple[str, Response | None]:
+        """(workgroup name, the error response when it does not exist)."""
         wg = call.params.get("WorkGroup") or ""
         if self._workgroup(wg) is None:
             return wg, error(call, "InvalidRequestException", f"WorkGroup {wg} is not found.")
         return wg, None
 
-    def _api_CreatePreparedStatement(self, call):
+    def _api_CreatePreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -560,7 +570,7 @@ class AthenaEngine(Engine):
         self.prepared.put(wg, name.lower(), sql, call.params.get("Description"))
         return self._json({})
 
-    def _api_UpdatePreparedStatement(self, call):
+    def _api_UpdatePreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -576,7 +586,7 @@ class AthenaEngine(Engine):
         self.prepared.put(wg, name.lower(), sql, call.params.get("Description"))
         return self._json({})
 
-    def _api_GetPreparedStatement(self, call):
+    def _api_GetPreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -588,7 +598,7 @@ class AthenaEngine(Engine):
             )
         return self._json({"PreparedStatement": doc})
 
-    def _api_BatchGetPreparedStatement(self, call):
+    def _api_BatchGetPreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -607,13 +617,13 @@ class AthenaEngine(Engine):
                 found.append(doc)
         return self._json({"PreparedStatements": found, "UnprocessedPreparedStatementNames": missing})
 
-    def _api_ListPreparedStatements(self, call):
+    def _api_ListPreparedStatements(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
         return self._metadata(call, lambda: self._paged("PreparedStatements", self.prepared.names(wg), call))
 
-    def _api_DeletePreparedStatement(self, call):
+    def _api_DeletePreparedStatement(self, call: Call) -> Response | None:
         wg, err = self._statement_call(call)
         if err:
             return err
@@ -625,7 +635,7 @@ class AthenaEngine(Engine):
         return self._json({})
 
     # ---- work groups: the update moto lacks ------------------------------------------------------------
-    def _api_UpdateWorkGroup(self, call):
+    def _api_UpdateWorkGroup(self, call: Call) -> Response | None:
         name = call.params.get("WorkGroup") or ""
         wg = self._workgroup(name)
         if wg is None:

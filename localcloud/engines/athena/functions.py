@@ -14,13 +14,15 @@ Athena answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlglot import exp
 
 from . import duck, ttypes
 from .catalog import CatalogError
 from .duck import call, cast, number, string, tpl
-from .translate import NOT_SUPPORTED, Scope, err, mismatch, not_supported, where
+from .translate import NOT_SUPPORTED, Scope, Translator, Typed, err, mismatch, not_supported, where
 from .ttypes import (
     BIGINT,
     BOOLEAN,
@@ -39,14 +41,20 @@ from .ttypes import (
     T,
 )
 
-EXPRESSIONS: dict = {}
-FUNCTIONS: dict = {}
+# A handler of a sqlglot node class: (translator, node, scope) -> (DuckDB expression, Trino type).
+ExpressionHandler = Callable[[Translator, exp.Expr, Scope], Typed]
+# A handler of a Trino function: the call -> (DuckDB expression, Trino type).
+FunctionHandler = Callable[["Call"], Typed]
+_H = TypeVar("_H", bound=Callable[..., Typed])
+
+EXPRESSIONS: dict[str, ExpressionHandler] = {}
+FUNCTIONS: dict[str, FunctionHandler] = {}
 AGGREGATES: set[str] = set()
 WINDOW_ONLY: set[str] = set()
 
 
-def expression(*names):
-    def deco(fn):
+def expression(*names: str) -> Callable[[_H], _H]:
+    def deco(fn: _H) -> _H:
         for n in names:
             EXPRESSIONS[n] = fn
         return fn
@@ -54,8 +62,8 @@ def expression(*names):
     return deco
 
 
-def function(*names, aggregate: bool = False, window: bool = False):
-    def deco(fn):
+def function(*names: str, aggregate: bool = False, window: bool = False) -> Callable[[_H], _H]:
+    def deco(fn: _H) -> _H:
         for n in names:
             FUNCTIONS[n] = fn
             if aggregate:
@@ -67,14 +75,14 @@ def function(*names, aggregate: bool = False, window: bool = False):
     return deco
 
 
-def _sql(node) -> str:
+def _sql(node: exp.Expr) -> str:
     return node.sql(dialect="trino")
 
 
 # ==== literals =======================================================================================
 
 
-def decimal_literal(text: str, node) -> tuple[exp.Expression, T]:
+def decimal_literal(text: str, node: exp.Expr) -> Typed:
     """``1.5`` is decimal(2,1): precision = digits, scale = fraction digits (decimal.html)."""
     t = text.lstrip("+-")
     integral, _, frac = t.partition(".")
@@ -85,7 +93,7 @@ def decimal_literal(text: str, node) -> tuple[exp.Expression, T]:
 
 
 @expression("Cast", "TryCast")
-def _cast_node(tr, node, scope):
+def _cast_node(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     safe = isinstance(node, exp.TryCast) or bool(node.args.get("safe"))
     try:
         dst = ttypes.from_datatype(node.args["to"])
@@ -99,11 +107,11 @@ def _cast_node(tr, node, scope):
     return convert(tr, value, src, dst, node, safe=safe or tr.in_try > 0), dst
 
 
-def _is_typed_literal(node) -> bool:
+def _is_typed_literal(node: exp.Expr) -> bool:
     return bool(node.meta.get("typed_literal"))
 
 
-def typed_literal(tr, text: str, t: T, node) -> tuple[exp.Expression, T]:
+def typed_literal(tr: Translator, text: str, t: T, node: exp.Expr) -> Typed:
     b = t.base
     if b == "date":
         if not re.fullmatch(r"\s*[+-]?\d{4,}-\d{1,2}-\d{1,2}\s*", text) or not _valid_date(text.strip()):
@@ -223,7 +231,7 @@ def castable(src: T, dst: T) -> bool:
     return False
 
 
-def convert(tr, value: exp.Expression, src: T, dst: T, node, safe: bool = False) -> exp.Expression:
+def convert(tr: Translator, value: exp.Expr, src: T, dst: T, node: exp.Expr | None, safe: bool = False) -> exp.Expr:
     """CAST(value AS dst) with Trino's semantics (rounding, accepted spellings, error texts)."""
     if not castable(src, dst):
         raise mismatch(node, f"Cannot cast {src} to {dst}")
@@ -294,7 +302,9 @@ def convert(tr, value: exp.Expression, src: T, dst: T, node, safe: bool = False)
     raise not_supported(f"CAST from {src} to {dst}", node)
 
 
-def _checked_int(value, dst: T, safe: bool, wrap, src: T, original=None):
+def _checked_int(
+    value: exp.Expr, dst: T, safe: bool, wrap: Callable[[exp.Expr], exp.Expr], src: T, original: exp.Expr | None = None
+) -> exp.Expr:
     lo, hi = -_INT_LIMITS[dst.base], _INT_LIMITS[dst.base] - 1
     if src.is_integer and _INT_LIMITS.get(src.base, 0) <= _INT_LIMITS[dst.base]:
         return cast(value, dst)
@@ -309,7 +319,7 @@ def _checked_int(value, dst: T, safe: bool, wrap, src: T, original=None):
     )
 
 
-def _from_varchar(value, dst: T, safe: bool) -> exp.Expression:
+def _from_varchar(value: exp.Expr, dst: T, safe: bool) -> exp.Expr:
     d = dst.base
     if dst.is_integer:
         name = _CAST_NAME[d]
@@ -387,7 +397,7 @@ def _from_varchar(value, dst: T, safe: bool) -> exp.Expression:
     raise not_supported(f"CAST from varchar to {dst}", None)
 
 
-def _to_varchar(value, src: T) -> exp.Expression:
+def _to_varchar(value: exp.Expr, src: T) -> exp.Expr:
     b = src.base
     if b in ("double",):
         return call("tr_double_varchar", value)
@@ -406,7 +416,9 @@ def _to_varchar(value, src: T) -> exp.Expression:
     return cast(value, "VARCHAR")
 
 
-def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expression:
+def row_convert(
+    tr: Translator, value: exp.Expr, src: T, dst: T, explicit: bool, node: exp.Expr | None = None, safe: bool = False
+) -> exp.Expr:
     fields = []
     for i, ((_, a), (_, b)) in enumerate(zip(src.params, dst.params)):
         f = call("struct_extract", value.copy(), string(ttypes.field_name(src, i)))
@@ -416,7 +428,9 @@ def row_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool
     return tpl("CASE WHEN {0} IS NULL THEN NULL ELSE {1} END", value, packed)
 
 
-def map_convert(tr, value, src: T, dst: T, explicit: bool, node=None, safe: bool = False) -> exp.Expression:
+def map_convert(
+    tr: Translator, value: exp.Expr, src: T, dst: T, explicit: bool, node: exp.Expr | None = None, safe: bool = False
+) -> exp.Expr:
     v = tr.fresh("__e")
     e = exp.Column(this=duck.ident(v))
     k = call("struct_extract", e.copy(), string("key"))
@@ -446,7 +460,7 @@ def normalize_zone(zone: str) -> str:
     return z
 
 
-def tstz_make(instant, zone) -> exp.Expression:
+def tstz_make(instant: exp.Expr, zone: exp.Expr) -> exp.Expr:
     return call(
         "struct_pack",
         exp.PropertyEQ(this=duck.ident("i"), expression=instant),
@@ -454,27 +468,27 @@ def tstz_make(instant, zone) -> exp.Expression:
     )
 
 
-def tstz_from_local(local, zone) -> exp.Expression:
+def tstz_from_local(local: exp.Expr, zone: exp.Expr) -> exp.Expr:
     return call("tr_tstz", local, zone)
 
 
-def tstz_local(value) -> exp.Expression:
+def tstz_local(value: exp.Expr) -> exp.Expr:
     """The wall-clock TIMESTAMP of a timestamp with time zone, in its own zone."""
     return call("tr_tz_local", value)
 
 
-def tstz_instant(value) -> exp.Expression:
+def tstz_instant(value: exp.Expr) -> exp.Expr:
     return call("struct_extract", value, string("i"))
 
 
-def to_tstz(value, src: T) -> exp.Expression:
+def to_tstz(value: exp.Expr, src: T) -> exp.Expr:
     """date/timestamp -> timestamp with time zone, in the session zone (UTC on Athena)."""
     return tstz_from_local(cast(value, "TIMESTAMP"), string("UTC"))
 
 
 # ==== operators ========================================================================================
 
-_OPS = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
+_OPS: dict[type[exp.Expr], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
 
 
 def _operand_types(a: T, b: T) -> tuple[T, T]:
@@ -488,7 +502,7 @@ def _operand_types(a: T, b: T) -> tuple[T, T]:
 
 
 @expression("Add", "Sub", "Mul", "Div", "Mod")
-def _arith(tr, node, scope):
+def _arith(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     (a, ta0), (b, tb0) = tr.expr(node.this, scope), tr.expr(node.expression, scope)
     op = _OPS[type(node)]
     ta, tb = _operand_types(ta0, tb0)
@@ -501,8 +515,10 @@ def _arith(tr, node, scope):
     return result
 
 
-def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expression, T]:
+def numeric_op(tr: Translator, op: str, a: exp.Expr, ta: T, b: exp.Expr, tb: T, node: exp.Expr) -> Typed:
     t = ttypes.common_super_type(ta, tb)
+    if t is None:  # two numeric types always have one
+        raise mismatch(node, f"Cannot apply operator: {ta} {op} {tb}")
     if t.is_integer:
         a, b = cast_if(a, ta, t), cast_if(b, tb, t)
         if op == "/":
@@ -517,6 +533,8 @@ def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expression, T
         return _binary(op, a, b), t
     # decimals (decimal.html, "Binary arithmetic decimal operators")
     da, db = ttypes.as_decimal(ta), ttypes.as_decimal(tb)
+    if da is None or db is None:  # neither real nor double: integers and decimals
+        raise mismatch(node, f"Cannot apply operator: {ta} {op} {tb}")
     (xp, xs), (yp, ys) = da.params, db.params
     a, b = cast_if(a, ta, da), cast_if(b, tb, db)
     if op in ("+", "-"):
@@ -550,7 +568,7 @@ def numeric_op(tr, op: str, a, ta: T, b, tb: T, node) -> tuple[exp.Expression, T
     ), rt
 
 
-def _decimal_checked(value, rt: T) -> exp.Expression:
+def _decimal_checked(value: exp.Expr, rt: T) -> exp.Expr:
     p, s = rt.params
     limit = "9" * (p - s) + ("." + "9" * s if s else "")
     return tpl(
@@ -560,16 +578,16 @@ def _decimal_checked(value, rt: T) -> exp.Expression:
     )
 
 
-def cast_if(node, src: T, dst: T):
+def cast_if(node: exp.Expr, src: T, dst: T) -> exp.Expr:
     return node if src == dst else cast(node, dst)
 
 
-def _binary(op: str, a, b) -> exp.Expression:
+def _binary(op: str, a: exp.Expr, b: exp.Expr) -> exp.Expr:
     cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "%": exp.Mod, "/": exp.Div}[op]
     return cls(this=duck.paren(a), expression=duck.paren(b))
 
 
-def _temporal_op(tr, op, a, ta: T, b, tb: T):
+def _temporal_op(tr: Translator, op: str, a: exp.Expr, ta: T, b: exp.Expr, tb: T) -> Typed | None:
     A, B = ta.base, tb.base
     intervals = ("iday", "imonth")
     if op == "+" and A in intervals and B in ("date", "timestamp", "timestamptz", "time"):
@@ -600,7 +618,7 @@ def _temporal_op(tr, op, a, ta: T, b, tb: T):
 
 
 @expression("Neg")
-def _neg(tr, node, scope):
+def _neg(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, t = tr.expr(node.this, scope)
     if t.base == "unknown":
         return v, INTEGER
@@ -623,7 +641,7 @@ def _neg(tr, node, scope):
 
 # ---- comparisons -----------------------------------------------------------------------------
 
-_CMP = {
+_CMP: dict[type[exp.Expr], str] = {
     exp.EQ: "=",
     exp.NEQ: "<>",
     exp.LT: "<",
@@ -661,15 +679,18 @@ def comparable(a: T, b: T) -> T | None:
     return ttypes.common_super_type(a, b)
 
 
-def compare_values(a, b, t: T):
-    """Values of Trino type t as DuckDB compares them (a timestamp with time zone by its instant)."""
-    if t.base == "timestamptz":
-        return tstz_instant(a), tstz_instant(b)
-    return a, b
+def compare_value(a: exp.Expr, t: T) -> exp.Expr:
+    """A value of Trino type t as DuckDB compares it (a timestamp with time zone by its instant)."""
+    return tstz_instant(a) if t.base == "timestamptz" else a
+
+
+def compare_values(a: exp.Expr, b: exp.Expr, t: T) -> tuple[exp.Expr, exp.Expr]:
+    """:func:`compare_value` of both sides."""
+    return compare_value(a, t), compare_value(b, t)
 
 
 @expression("EQ", "NEQ", "LT", "LTE", "GT", "GTE", "NullSafeEQ", "NullSafeNEQ")
-def _compare(tr, node, scope):
+def _compare(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     (a, ta), (b, tb) = tr.expr(node.this, scope), tr.expr(node.expression, scope)
     t = comparable(ta, tb)
     op = _CMP[type(node)]
@@ -682,7 +703,7 @@ def _compare(tr, node, scope):
 
 
 @expression("And", "Or")
-def _logic(tr, node, scope):
+def _logic(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     (a, ta), (b, tb) = tr.expr(node.this, scope), tr.expr(node.expression, scope)
     for side, t in (("Left", ta), ("Right", tb)):
         if t.base not in ("boolean", "unknown"):
@@ -691,7 +712,7 @@ def _logic(tr, node, scope):
 
 
 @expression("Not")
-def _not(tr, node, scope):
+def _not(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, t = tr.expr(node.this, scope)
     if t.base not in ("boolean", "unknown"):
         raise mismatch(node, f"Value of logical NOT expression must evaluate to a boolean (actual: {t})")
@@ -699,7 +720,7 @@ def _not(tr, node, scope):
 
 
 @expression("Is")
-def _is(tr, node, scope):
+def _is(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, t = tr.expr(node.this, scope)
     target = node.expression
     if isinstance(target, exp.Null):
@@ -712,7 +733,7 @@ def _is(tr, node, scope):
 
 
 @expression("Between")
-def _between(tr, node, scope):
+def _between(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, low, high = tr.expr(node.this, scope), tr.expr(node.args["low"], scope), tr.expr(node.args["high"], scope)
     t = UNKNOWN
     for _, ti in (v, low, high):
@@ -724,7 +745,7 @@ def _between(tr, node, scope):
 
 
 @expression("In")
-def _in(tr, node, scope):
+def _in(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, t = tr.expr(node.this, scope)
     query = node.args.get("query")
     if query is not None:
@@ -749,12 +770,12 @@ def _in(tr, node, scope):
         ct = ttypes.common_super_type(ct, ti) if ct is not None else None
     if ct is None:
         raise mismatch(node, f"IN value and list items must be the same type: {t}")
-    a = compare_values(tr.coerce(v, t, ct), None, ct)[0]
-    return exp.In(this=a, expressions=[compare_values(tr.coerce(n, ti, ct), None, ct)[0] for n, ti in items]), BOOLEAN
+    a = compare_value(tr.coerce(v, t, ct), ct)
+    return exp.In(this=a, expressions=[compare_value(tr.coerce(n, ti, ct), ct) for n, ti in items]), BOOLEAN
 
 
 @expression("Like", "ILike")
-def _like(tr, node, scope, escape=None):
+def _like(tr: Translator, node: exp.Expr, scope: Scope, escape: exp.Expr | None = None) -> Typed:
     if isinstance(node, exp.ILike):
         raise err("SYNTAX_ERROR", f"{where(node)}: mismatched input 'ILIKE'")
     (v, t), (p, tp) = tr.expr(node.this, scope), tr.expr(node.expression, scope)
@@ -769,7 +790,7 @@ def _like(tr, node, scope, escape=None):
 
 
 @expression("Escape")
-def _escape(tr, node, scope):
+def _escape(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     return _like(tr, node.this, scope, escape=node.expression)
 
 
@@ -777,10 +798,10 @@ def _escape(tr, node, scope):
 
 
 @expression("Case")
-def _case(tr, node, scope):
+def _case(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     operand = node.this
     results = []
-    conds = []
+    conds: list[exp.Expr] = []
     if operand is not None:
         ov, ot = tr.expr(operand, scope)
         whens = [tr.expr(i.this, scope) for i in node.args["ifs"]]
@@ -812,7 +833,7 @@ def _case(tr, node, scope):
 
 
 @expression("If")
-def _if(tr, node, scope):
+def _if(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     c, ct = tr.expr(node.this, scope)
     if ct.base not in ("boolean", "unknown"):
         raise mismatch(node, f"IF condition must evaluate to a boolean: actual type {ct}")
@@ -827,12 +848,12 @@ def _if(tr, node, scope):
 
 
 @expression("Coalesce")
-def _coalesce_node(tr, node, scope):
+def _coalesce_node(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     args = [node.this, *node.expressions]
     return _coalesce_args(tr, node, args, scope)
 
 
-def _coalesce_args(tr, node, args, scope):
+def _coalesce_args(tr: Translator, node: exp.Expr, args: list[exp.Expr], scope: Scope) -> Typed:
     typed = [tr.expr(a, scope) for a in args]
     nodes, t = tr.unify(typed, node, "All COALESCE operands must be the same type: {t}")
     return call("coalesce", *nodes), t
@@ -842,7 +863,7 @@ def _coalesce_args(tr, node, args, scope):
 
 
 @expression("Array")
-def _array(tr, node, scope):
+def _array(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     typed = [tr.expr(e, scope) for e in node.expressions]
     if not typed:
         return cast(exp.Array(expressions=[]), "INTEGER[]"), ttypes.array(UNKNOWN)
@@ -851,19 +872,19 @@ def _array(tr, node, scope):
 
 
 @expression("Tuple")
-def _tuple(tr, node, scope):
+def _tuple(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     typed = [tr.expr(e, scope) for e in node.expressions]
     return row_value(typed), ttypes.row([(None, t) for _, t in typed])
 
 
-def row_value(typed) -> exp.Expression:
+def row_value(typed: list[Typed]) -> exp.Expr:
     return call(
         "struct_pack", *[exp.PropertyEQ(this=duck.ident(f"field{i}"), expression=n) for i, (n, _) in enumerate(typed)]
     )
 
 
 @expression("Bracket")
-def _bracket(tr, node, scope):
+def _bracket(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     base, t = tr.expr(node.this, scope)
     if len(node.expressions) != 1:
         raise not_supported("a subscript with several indexes", node)
@@ -903,7 +924,7 @@ def _bracket(tr, node, scope):
     raise mismatch(node, f"Cannot use {ti} for subscript of {t}")
 
 
-def map_key(tr, m, t: T, k, tk: T):
+def map_key(tr: Translator, m: exp.Expr, t: T, k: exp.Expr, tk: T) -> tuple[exp.Expr, T | None, exp.Expr]:
     """A map and a key coerced to their common key type (Trino binds K to both)."""
     kt = ttypes.common_super_type(t.params[0], tk)
     if kt is None:
@@ -913,12 +934,12 @@ def map_key(tr, m, t: T, k, tk: T):
 
 
 @expression("DPipe")
-def _dpipe(tr, node, scope):
+def _dpipe(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     (a, ta), (b, tb) = tr.expr(node.this, scope), tr.expr(node.expression, scope)
     return concat_values(tr, node, [(a, ta), (b, tb)])
 
 
-def concat_values(tr, node, typed):
+def concat_values(tr: Translator, node: exp.Expr, typed: list[Typed]) -> Typed:
     types = [t for _, t in typed]
     if all(t.is_string or t.base == "unknown" for t in types):
         rt = VARCHAR  # concat(varchar...) -> varchar (TestTypeOfFunction: typeof(CONCAT('ala', 'ma', 'kota')))
@@ -940,7 +961,7 @@ def concat_values(tr, node, typed):
     )
 
 
-def _concat_two(tr, a, ta: T, b, tb: T):
+def _concat_two(tr: Translator, a: exp.Expr, ta: T, b: exp.Expr, tb: T) -> Typed | None:
     """array || array, array || element, element || array (array.html#concatenation-operator)."""
     if ta.base == "array" and tb.base == "array":
         e = ttypes.common_super_type(ta.element, tb.element)
@@ -967,8 +988,9 @@ def _concat_two(tr, a, ta: T, b, tb: T):
 
 
 @expression("Interval")
-def _interval(tr, node, scope):
-    unit = (node.args.get("unit").name if node.args.get("unit") is not None else "").upper()
+def _interval(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
+    unit_node = node.args.get("unit")
+    unit = (unit_node.name if unit_node is not None else "").upper()
     v = node.this
     if not (isinstance(v, exp.Literal) and v.is_string):
         raise not_supported("an INTERVAL with a computed value", node)
@@ -984,13 +1006,13 @@ def _interval(tr, node, scope):
 
 
 @expression("AtTimeZone")
-def _at_time_zone(tr, node, scope):
+def _at_time_zone(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, t = tr.expr(node.this, scope)
     z, tz = tr.expr(node.args["zone"], scope)
     return at_timezone(tr, node, v, t, z, tz)
 
 
-def zone_arg(z, tz: T, node):
+def zone_arg(z: exp.Expr, tz: T, node: exp.Expr) -> exp.Expr:
     if not (tz.is_string or tz.base == "unknown"):
         raise mismatch(node, f"Type of time zone must be varchar: {tz}")
     if isinstance(z, exp.Literal) and z.is_string:
@@ -998,7 +1020,7 @@ def zone_arg(z, tz: T, node):
     return call("tr_zone", z)
 
 
-def at_timezone(tr, node, v, t: T, z, tz: T):
+def at_timezone(tr: Translator, node: exp.Expr, v: exp.Expr, t: T, z: exp.Expr, tz: T) -> Typed:
     zone = zone_arg(z, tz, node)
     if t.base == "timestamp":
         v, t = to_tstz(v, t), T("timestamptz", t.params)
@@ -1027,13 +1049,13 @@ _FIELDS = {
 
 
 @expression("Extract")
-def _extract(tr, node, scope):
+def _extract(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     field = node.this.name.upper()
     v, t = tr.expr(node.expression, scope)
     return extract_field(tr, node, field, v, t)
 
 
-def extract_field(tr, node, field: str, v, t: T):
+def extract_field(tr: Translator, node: exp.Expr, field: str, v: exp.Expr, t: T) -> Typed:
     if field in ("TIMEZONE_HOUR", "TIMEZONE_MINUTE"):
         if t.base != "timestamptz":
             raise mismatch(node, f"Cannot extract {field} from {t}")
@@ -1064,24 +1086,24 @@ def extract_field(tr, node, field: str, v, t: T):
 
 
 @expression("CurrentDate")
-def _current_date(tr, node, scope):
+def _current_date(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     return call("current_date"), DATE
 
 
 @expression("CurrentTimestamp")
-def _current_timestamp(tr, node, scope):
+def _current_timestamp(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     if node.this is not None:
         raise not_supported("current_timestamp(p)", node)
     return tstz_make(call("tr_now"), string("UTC")), TIMESTAMPTZ3
 
 
 @expression("Localtimestamp")
-def _localtimestamp(tr, node, scope):
+def _localtimestamp(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     return call("tr_round_ts", cast(call("tr_now"), "TIMESTAMP"), number(3)), TIMESTAMP3
 
 
 @expression("CurrentTime", "Localtime")
-def _current_time(tr, node, scope):
+def _current_time(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     raise not_supported(_sql(node), node)
 
 
@@ -1089,7 +1111,7 @@ def _current_time(tr, node, scope):
 
 
 @expression("Substring")
-def _substring_node(tr, node, scope):
+def _substring_node(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     args = [node.this, node.args.get("start")]
     if node.args.get("length") is not None:
         args.append(node.args["length"])
@@ -1097,14 +1119,14 @@ def _substring_node(tr, node, scope):
 
 
 @expression("StrPosition")
-def _position(tr, node, scope):
+def _position(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     (s, ts), (sub, tsub) = tr.expr(node.this, scope), tr.expr(node.args["substr"], scope)
     check_args(node, "strpos", [ts, tsub], ["varchar", "varchar"])
     return cast(call("strpos", s, sub), "BIGINT"), BIGINT
 
 
 @expression("Trim")
-def _trim(tr, node, scope):
+def _trim(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     v, t = tr.expr(node.this, scope)
     pos = (node.args.get("position") or "BOTH").upper()
     chars = node.args.get("expression")
@@ -1120,7 +1142,7 @@ def _trim(tr, node, scope):
 
 
 @expression("Subquery")
-def _scalar_subquery(tr, node, scope):
+def _scalar_subquery(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     q, fields = tr.query(node.this, scope)
     if node.args.get("order") or node.args.get("limit"):
         q = tr._modifiers(q, node, fields, scope)
@@ -1133,17 +1155,17 @@ def _scalar_subquery(tr, node, scope):
 
 
 @expression("Exists")
-def _exists(tr, node, scope):
+def _exists(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     q, _ = tr.query(node.this.this if isinstance(node.this, exp.Subquery) else node.this, scope)
     return exp.Exists(this=q), BOOLEAN
 
 
 @expression("Any", "All")
-def _quantified(tr, node, scope):
+def _quantified_alone(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     raise not_supported("a quantified comparison outside its operator", node)
 
 
-def _quantified(node):
+def _quantified(node: exp.Expr) -> tuple[type[exp.Any] | type[exp.All], exp.Expr] | None:
     """(exp.Any or exp.All, query) of ``= ANY (...)``, ``< ALL (...)``, ``>= SOME (...)``."""
     q = node.expression
     if isinstance(q, (exp.Any, exp.All)):
@@ -1159,7 +1181,9 @@ def _quantified(node):
     return kind, inner
 
 
-def _quantified_compare(tr, node, scope, kind, sub):
+def _quantified_compare(
+    tr: Translator, node: exp.Expr, scope: Scope, kind: type[exp.Any] | type[exp.All], sub: exp.Expr
+) -> Typed:
     """``x = ANY (subquery)``, ``x < ALL (...)``, ``x >= SOME (...)`` (comparison.html)."""
     (v, t) = tr.expr(node.this, scope)
     q, fields = tr.query(sub, scope)
@@ -1180,7 +1204,7 @@ def _quantified_compare(tr, node, scope, kind, sub):
 _plain_compare = _compare
 
 
-def _compare_dispatch(tr, node, scope):
+def _compare_dispatch(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     quantified = _quantified(node)
     if quantified is not None:
         return _quantified_compare(tr, node, scope, *quantified)
@@ -1197,15 +1221,15 @@ for _name in ("EQ", "NEQ", "LT", "LTE", "GT", "GTE"):
 class Call:
     """One function call being translated: its arguments typed on demand (lambdas last)."""
 
-    def __init__(self, tr, node, scope: Scope, name: str, args: list) -> None:
+    def __init__(self, tr: Translator, node: exp.Expr, scope: Scope, name: str, args: list[exp.Expr]) -> None:
         self.tr, self.node, self.scope, self.name = tr, node, scope, name
         self.raw = args
-        self._typed: dict[int, tuple] = {}
+        self._typed: dict[int, Typed] = {}
 
     def __len__(self) -> int:
         return len(self.raw)
 
-    def arg(self, i: int) -> tuple[exp.Expression, T]:
+    def arg(self, i: int) -> tuple[exp.Expr, T]:
         if i not in self._typed:
             if isinstance(self.raw[i], exp.Lambda):
                 raise self.unexpected()
@@ -1229,7 +1253,7 @@ class Call:
             msg += f". Expected: {expected}"
         return err("FUNCTION_NOT_FOUND", msg)
 
-    def sig(self, *patterns: str, expected: str = ""):
+    def sig(self, *patterns: str, expected: str = "") -> list[exp.Expr]:
         """Check the arguments against ``patterns`` and coerce them; returns the DuckDB nodes."""
         if len(patterns) != len(self.raw):
             raise self.unexpected(expected or f"{self.name}({', '.join(patterns)})")
@@ -1242,7 +1266,7 @@ class Call:
             out.append(self.tr.coerce(node, t, target) if target != t else node)
         return out
 
-    def lam(self, i: int, param_types: list[T]) -> tuple[exp.Expression, T]:
+    def lam(self, i: int, param_types: list[T]) -> tuple[exp.Lambda, T]:
         node = self.raw[i]
         if not isinstance(node, exp.Lambda):
             raise self.unexpected()
@@ -1253,7 +1277,9 @@ class Call:
                 f"{where(node)}: Expected a lambda that takes {len(param_types)} argument(s) but got {len(params)}",
             )
         names = [self.tr.fresh("__l") for _ in params]
-        lambdas = {p: (exp.Column(this=duck.ident(n)), t) for p, n, t in zip(params, names, param_types)}
+        lambdas: dict[str, Typed] = {
+            p: (exp.Column(this=duck.ident(n)), t) for p, n, t in zip(params, names, param_types)
+        }
         inner = Scope(self.scope, lambdas)
         body, t = self.tr.expr(node.this, inner)
         return exp.Lambda(this=body, expressions=[duck.ident(n) for n in names]), t
@@ -1302,14 +1328,14 @@ def accepts(pattern: str, t: T) -> T | None:
     raise ValueError(pattern)
 
 
-def check_args(node, name: str, types: list[T], patterns: list[str]) -> None:
+def check_args(node: exp.Expr, name: str, types: list[T], patterns: list[str]) -> None:
     if len(types) != len(patterns) or any(accepts(p, t) is None for p, t in zip(patterns, types)):
         shown = ", ".join(str(t) for t in types)
         raise err("FUNCTION_NOT_FOUND", f"{where(node)}: Unexpected parameters ({shown}) for function {name}")
 
 
 @expression("Anonymous")
-def _function_call(tr, node, scope):
+def _function_call(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     name = node.name.lower()
     args = list(node.expressions)
     if len(args) > 127:
@@ -1333,17 +1359,17 @@ def _function_call(tr, node, scope):
     return handler(c)
 
 
-def tr_aggregate_context(node) -> bool:
+def tr_aggregate_context(node: exp.Expr) -> bool:
     return True
 
 
 # ---- helpers for the function table ---------------------------------------------------------------
 
 
-def simple(duck_name: str, patterns: list[str], ret, names: tuple[str, ...]):
+def simple(duck_name: str, patterns: list[str], ret: T | Callable[[Call], T], names: tuple[str, ...]) -> None:
     """A function that is DuckDB's ``duck_name`` once its arguments are coerced."""
 
-    def handler(c: Call):
+    def handler(c: Call) -> Typed:
         args = c.sig(*patterns)
         out = call(duck_name, *args)
         rt = ret(c) if callable(ret) else ret
@@ -1353,22 +1379,15 @@ def simple(duck_name: str, patterns: list[str], ret, names: tuple[str, ...]):
         FUNCTIONS[n] = handler
 
 
-def same_numeric(c: Call, duck_name: str):
-    ((v, t),) = [c.arg(0)] if len(c) == 1 else [None]
-    if len(c) != 1 or not (t.is_numeric or t.base == "unknown"):
-        raise c.unexpected()
-    if t.base == "unknown":
-        return cast(duck.null(), "INTEGER"), INTEGER
-    return cast(call(duck_name, v), t), t
-
-
 # ==== mathematical functions (math.html) ==============================================================
 
 
 @function("abs")
-def _abs(c):
-    v, t = c.arg(0) if len(c) == 1 else (None, None)
-    if t is None or not t.is_numeric:
+def _abs(c: Call) -> Typed:
+    if len(c) != 1:
+        raise c.unexpected()
+    v, t = c.arg(0)
+    if not t.is_numeric:
         raise c.unexpected()
     if t.is_integer:
         lo = -_INT_LIMITS[t.base]
@@ -1383,16 +1402,16 @@ def _abs(c):
 
 
 @function("ceil", "ceiling")
-def _ceil(c):
+def _ceil(c: Call) -> Typed:
     return _round_like(c, "ceil")
 
 
 @function("floor")
-def _floor(c):
+def _floor(c: Call) -> Typed:
     return _round_like(c, "floor")
 
 
-def _round_like(c, fn):
+def _round_like(c: Call, fn: str) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     v, t = c.arg(0)
@@ -1406,7 +1425,7 @@ def _round_like(c, fn):
 
 
 @function("round")
-def _round(c):
+def _round(c: Call) -> Typed:
     v, t = c.arg(0)
     if len(c) == 1:
         if t.is_integer:
@@ -1433,7 +1452,7 @@ def _round(c):
 
 
 @function("truncate")
-def _truncate(c):
+def _truncate(c: Call) -> Typed:
     v, t = c.arg(0)
     if len(c) == 1 and t.base in ("double", "real"):
         return cast(call("trunc", v), t), t
@@ -1445,7 +1464,7 @@ def _truncate(c):
 
 
 @function("mod")
-def _mod(c):
+def _mod(c: Call) -> Typed:
     if len(c) != 2:
         raise c.unexpected()
     (a, ta), (b, tb) = c.arg(0), c.arg(1)
@@ -1481,19 +1500,19 @@ simple("pi", [], DOUBLE, ("pi",))
 
 
 @function("e")
-def _e(c):
+def _e(c: Call) -> Typed:
     c.sig()
     return tpl("exp(1)"), DOUBLE
 
 
 @function("log")
-def _log(c):
+def _log(c: Call) -> Typed:
     b, x = c.sig("double", "double")
     return tpl("ln({1}) / ln({0})", b, x), DOUBLE
 
 
 @function("sign")
-def _sign(c):
+def _sign(c: Call) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     v, t = c.arg(0)
@@ -1506,13 +1525,13 @@ def _sign(c):
 
 
 @function("infinity")
-def _inf(c):
+def _inf(c: Call) -> Typed:
     c.sig()
     return cast(string("Infinity"), "DOUBLE"), DOUBLE
 
 
 @function("nan")
-def _nan(c):
+def _nan(c: Call) -> Typed:
     c.sig()
     return cast(string("NaN"), "DOUBLE"), DOUBLE
 
@@ -1523,14 +1542,14 @@ simple("isfinite", ["double"], BOOLEAN, ("is_finite",))
 
 
 @function("rand", "random")
-def _random(c):
+def _random(c: Call) -> Typed:
     if len(c) == 0:
         return call("random"), DOUBLE
     raise not_supported("random(n)", c.node)
 
 
 @function("greatest", "least")
-def _greatest(c):
+def _greatest(c: Call) -> Typed:
     typed = [c.arg(i) for i in range(len(c))]
     nodes, t = c.tr.unify(typed, c.node, f"All {c.name} arguments must be the same type: {{t}}")
     if t.base in ("map", "json"):
@@ -1542,12 +1561,12 @@ def _greatest(c):
 
 
 @function("width_bucket")
-def _wb(c):
+def _wb(c: Call) -> Typed:
     raise not_supported("width_bucket", c.node)
 
 
 @function("to_base", "from_base")
-def _base(c):
+def _base(c: Call) -> Typed:
     raise not_supported(c.name, c.node)
 
 
@@ -1555,13 +1574,13 @@ def _base(c):
 
 
 @function("length")
-def _length(c):
+def _length(c: Call) -> Typed:
     (s,) = c.sig("varchar", expected="length(varchar(x)), length(char(x))")
     return call("length", s), BIGINT
 
 
 @function("lower", "upper", "reverse")
-def _case_fn(c):
+def _case_fn(c: Call) -> Typed:
     if len(c) == 1 and c.arg(0)[1].base == "array" and c.name == "reverse":
         v, t = c.arg(0)
         return call("list_reverse", v), t
@@ -1569,7 +1588,7 @@ def _case_fn(c):
     return call(c.name, s), c.arg(0)[1] if c.arg(0)[1].base != "unknown" else VARCHAR
 
 
-def substr(tr, node, typed, name="substr") -> tuple[exp.Expression, T]:
+def substr(tr: Translator, node: exp.Expr, typed: list[Typed], name: str = "substr") -> Typed:
     types = [t for _, t in typed]
     patterns = ["varchar", "bigint", "bigint"][: len(typed)]
     if len(typed) not in (2, 3) or any(accepts(p, t) is None for p, t in zip(patterns, types)):
@@ -1585,12 +1604,12 @@ def substr(tr, node, typed, name="substr") -> tuple[exp.Expression, T]:
 
 
 @function("substr", "substring")
-def _substr(c):
+def _substr(c: Call) -> Typed:
     return substr(c.tr, c.node, [c.arg(i) for i in range(len(c))], c.name)
 
 
 @function("concat")
-def _concat(c):
+def _concat(c: Call) -> Typed:
     if len(c) < 2:
         if len(c) == 1 and c.arg(0)[1].is_string:
             raise err(
@@ -1602,7 +1621,7 @@ def _concat(c):
 
 
 @function("concat_ws")
-def _concat_ws(c):
+def _concat_ws(c: Call) -> Typed:
     if len(c) < 2:
         raise c.unexpected()
     sep, tsep = c.arg(0)
@@ -1628,7 +1647,7 @@ def _concat_ws(c):
 
 
 @function("strpos")
-def _strpos(c):
+def _strpos(c: Call) -> Typed:
     if len(c) == 2:
         s, sub = c.sig("varchar", "varchar")
         return cast(call("strpos", s, sub), "BIGINT"), BIGINT
@@ -1637,13 +1656,13 @@ def _strpos(c):
 
 
 @function("position")
-def _position_fn(c):
+def _position_fn(c: Call) -> Typed:
     s, sub = c.sig("varchar", "varchar")
     return cast(call("strpos", sub, s), "BIGINT"), BIGINT
 
 
 @function("replace")
-def _replace(c):
+def _replace(c: Call) -> Typed:
     if len(c) == 2:
         s, f = c.sig("varchar", "varchar")
         return call("replace", s, f, string("")), VARCHAR
@@ -1652,13 +1671,13 @@ def _replace(c):
 
 
 @function("lpad", "rpad")
-def _pad(c):
+def _pad(c: Call) -> Typed:
     s, n, p = c.sig("varchar", "bigint", "varchar")
     return call("tr_" + c.name, s, n, p), VARCHAR
 
 
 @function("ltrim", "rtrim", "trim")
-def _trim_fn(c):
+def _trim_fn(c: Call) -> Typed:
     if len(c) == 1:
         (s,) = c.sig("varchar")
         return call(c.name, s, string(" ")), c.arg(0)[1] if c.arg(0)[1].base != "unknown" else VARCHAR
@@ -1667,7 +1686,7 @@ def _trim_fn(c):
 
 
 @function("split")
-def _split(c):
+def _split(c: Call) -> Typed:
     if len(c) == 2:
         s, d = c.sig("varchar", "varchar")
         return call("tr_split", s, d), ttypes.array(VARCHAR)
@@ -1676,45 +1695,47 @@ def _split(c):
 
 
 @function("split_part")
-def _split_part(c):
+def _split_part(c: Call) -> Typed:
     s, d, i = c.sig("varchar", "varchar", "bigint")
     return call("tr_split_part", s, d, i), VARCHAR
 
 
 @function("starts_with")
-def _starts_with(c):
+def _starts_with(c: Call) -> Typed:
     s, p = c.sig("varchar", "varchar")
     return call("starts_with", s, p), BOOLEAN
 
 
 @function("chr")
-def _chr(c):
+def _chr(c: Call) -> Typed:
     (n,) = c.sig("bigint")
     return call("tr_chr", n), ttypes.varchar(1)
 
 
 @function("codepoint")
-def _codepoint(c):
-    v, t = c.arg(0) if len(c) == 1 else (None, None)
-    if t is None or not (t.is_string and t.params == (1,) or t.base == "unknown"):
+def _codepoint(c: Call) -> Typed:
+    if len(c) != 1:
+        raise c.unexpected("codepoint(varchar(1))")
+    v, t = c.arg(0)
+    if not (t.is_string and t.params == (1,) or t.base == "unknown"):
         raise c.unexpected("codepoint(varchar(1))")
     return cast(call("unicode", v), "INTEGER"), INTEGER
 
 
 @function("translate")
-def _translate(c):
+def _translate(c: Call) -> Typed:
     s, f, t = c.sig("varchar", "varchar", "varchar")
     return call("translate", s, f, t), VARCHAR
 
 
 @function("levenshtein_distance")
-def _lev(c):
+def _lev(c: Call) -> Typed:
     a, b = c.sig("varchar", "varchar")
     return call("levenshtein", a, b), BIGINT
 
 
 @function("hamming_distance")
-def _ham(c):
+def _ham(c: Call) -> Typed:
     a, b = c.sig("varchar", "varchar")
     return tpl(
         f"CASE WHEN length({{0}}) <> length({{1}}) THEN error('{duck.ERROR_MARK}INVALID_FUNCTION_ARGUMENT: "
@@ -1725,13 +1746,13 @@ def _ham(c):
 
 
 @function("luhn_check")
-def _luhn(c):
+def _luhn(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("tr_luhn_check", s), BOOLEAN
 
 
 @function("format")
-def _format(c):
+def _format(c: Call) -> Typed:
     if len(c) < 1:
         raise c.unexpected()
     fmt, tf = c.arg(0)
@@ -1743,7 +1764,7 @@ def _format(c):
     return call("tr_format", fmt, cast(values, "VARCHAR"), string(kinds)), VARCHAR
 
 
-def _json_text(n, t: T):
+def _json_text(n: exp.Expr, t: T) -> exp.Expr:
     if t.base in ("date", "timestamp"):
         return call("strftime", n, string("%Y-%m-%d %H:%M:%S.%f"))
     if t.base == "timestamptz":
@@ -1756,44 +1777,44 @@ def _json_text(n, t: T):
 
 
 @function("to_utf8")
-def _to_utf8(c):
+def _to_utf8(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("encode", s), VARBINARY
 
 
 @function("from_utf8")
-def _from_utf8(c):
+def _from_utf8(c: Call) -> Typed:
     (b,) = c.sig("varbinary")
     return call("decode", b), VARCHAR
 
 
 @function("to_hex")
-def _to_hex(c):
+def _to_hex(c: Call) -> Typed:
     (b,) = c.sig("varbinary")
     return call("upper", call("hex", b)), VARCHAR
 
 
 @function("from_hex")
-def _from_hex(c):
+def _from_hex(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("unhex", s), VARBINARY
 
 
 @function("md5", "sha256", "sha1", "sha512")
-def _hash(c):
+def _hash(c: Call) -> Typed:
     (b,) = c.sig("varbinary")
     fn = {"md5": "md5", "sha256": "sha256", "sha1": "sha1", "sha512": "sha512"}[c.name]
     return call("unhex", call(fn, b)), VARBINARY
 
 
 @function("to_base64")
-def _to_b64(c):
+def _to_b64(c: Call) -> Typed:
     (b,) = c.sig("varbinary")
     return call("to_base64", b), VARCHAR
 
 
 @function("from_base64")
-def _from_b64(c):
+def _from_b64(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("from_base64", s), VARBINARY
 
@@ -1803,13 +1824,13 @@ def _from_b64(c):
 
 
 @function("regexp_like")
-def _rlike(c):
+def _rlike(c: Call) -> Typed:
     s, p = c.sig("varchar", "varchar")
     return call("regexp_matches", s, p), BOOLEAN
 
 
 @function("regexp_extract")
-def _rextract(c):
+def _rextract(c: Call) -> Typed:
     if len(c) == 2:
         s, p = c.sig("varchar", "varchar")
         return call("tr_regexp_extract", s, p, number(0)), VARCHAR
@@ -1818,7 +1839,7 @@ def _rextract(c):
 
 
 @function("regexp_extract_all")
-def _rextract_all(c):
+def _rextract_all(c: Call) -> Typed:
     if len(c) == 2:
         s, p = c.sig("varchar", "varchar")
         return call("regexp_extract_all", s, p), ttypes.array(VARCHAR)
@@ -1827,7 +1848,7 @@ def _rextract_all(c):
 
 
 @function("regexp_replace")
-def _rreplace(c):
+def _rreplace(c: Call) -> Typed:
     if len(c) == 2:
         s, p = c.sig("varchar", "varchar")
         return call("regexp_replace", s, p, string(""), string("g")), VARCHAR
@@ -1839,7 +1860,7 @@ def _rreplace(c):
     return call("regexp_replace", s, p, call("tr_java_replacement", r), string("g")), VARCHAR
 
 
-def regexp_replace_lambda(c: Call, s, p):
+def regexp_replace_lambda(c: Call, s: exp.Expr, p: exp.Expr) -> Typed:
     """regexp_replace(s, pattern, x -> ...): the function gets each match's groups as an array."""
     lam, t = c.lam(2, [ttypes.array(VARCHAR)])
     if not (t.is_string or t.base == "unknown"):
@@ -1872,19 +1893,19 @@ def regexp_replace_lambda(c: Call, s, p):
 
 
 @function("regexp_count")
-def _rcount(c):
+def _rcount(c: Call) -> Typed:
     s, p = c.sig("varchar", "varchar")
     return cast(call("len", call("regexp_extract_all", s, p)), "BIGINT"), BIGINT
 
 
 @function("regexp_split")
-def _rsplit(c):
+def _rsplit(c: Call) -> Typed:
     s, p = c.sig("varchar", "varchar")
     return call("regexp_split_to_array", s, p), ttypes.array(VARCHAR)
 
 
 @function("regexp_position")
-def _rposition(c):
+def _rposition(c: Call) -> Typed:
     if len(c) != 2:
         raise not_supported("regexp_position(string, pattern, start[, occurrence])", c.node)
     s, p = c.sig("varchar", "varchar")
@@ -1900,14 +1921,14 @@ def _rposition(c):
 
 
 @function("coalesce")
-def _coalesce(c):
+def _coalesce(c: Call) -> Typed:
     if len(c) < 1:
         raise c.unexpected()
     return _coalesce_args(c.tr, c.node, c.raw, c.scope)
 
 
 @function("nullif")
-def _nullif(c):
+def _nullif(c: Call) -> Typed:
     (a, ta), (b, tb) = c.arg(0), c.arg(1)
     t = comparable(ta, tb)
     if t is None:
@@ -1917,7 +1938,7 @@ def _nullif(c):
 
 
 @function("if")
-def _if_fn(c):
+def _if_fn(c: Call) -> Typed:
     if len(c) not in (2, 3):
         raise c.unexpected()
     node = exp.If(this=c.raw[0], true=c.raw[1], false=c.raw[2] if len(c) == 3 else None)
@@ -1925,7 +1946,7 @@ def _if_fn(c):
 
 
 @function("try")
-def _try(c):
+def _try(c: Call) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     c.tr.in_try += 1
@@ -1939,7 +1960,7 @@ def _try(c):
 
 
 @function("typeof")
-def _typeof(c):
+def _typeof(c: Call) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     v, t = c.arg(0)
@@ -1948,14 +1969,14 @@ def _typeof(c):
 
 
 @function("try_cast")
-def _try_cast(c):
+def _try_cast(c: Call) -> Typed:
     raise c.unexpected()
 
 
 # ==== arrays (array.html) =================================================================================
 
 
-def _array_arg(c, i=0):
+def _array_arg(c: Call, i: int = 0) -> Typed:
     v, t = c.arg(i)
     if t.base == "unknown":
         return cast(v, "INTEGER[]"), ttypes.array(UNKNOWN)
@@ -1965,7 +1986,7 @@ def _array_arg(c, i=0):
 
 
 @function("cardinality")
-def _cardinality(c):
+def _cardinality(c: Call) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     v, t = c.arg(0)
@@ -1977,7 +1998,7 @@ def _cardinality(c):
 
 
 @function("contains")
-def _contains(c):
+def _contains(c: Call) -> Typed:
     a, ta = _array_arg(c)
     v, tv = c.arg(1)
     et = ttypes.common_super_type(ta.element, tv)
@@ -1987,7 +2008,7 @@ def _contains(c):
 
 
 @function("contains_sequence")
-def _contains_seq(c):
+def _contains_seq(c: Call) -> Typed:
     (a, ta), (b, tb) = _array_arg(c, 0), _array_arg(c, 1)
     et = ttypes.common_super_type(ta.element, tb.element)
     if et is None:
@@ -1997,7 +2018,7 @@ def _contains_seq(c):
 
 
 @function("element_at")
-def _element_at(c):
+def _element_at(c: Call) -> Typed:
     v, t = c.arg(0)
     i, ti = c.arg(1)
     if t.base == "array":
@@ -2013,13 +2034,13 @@ def _element_at(c):
 
 
 @function("array_distinct")
-def _array_distinct(c):
+def _array_distinct(c: Call) -> Typed:
     a, t = _array_arg(c)
     return call("tr_array_distinct", a), t
 
 
 @function("array_max", "array_min")
-def _array_max(c):
+def _array_max(c: Call) -> Typed:
     a, t = _array_arg(c)
     fn = "list_max" if c.name == "array_max" else "list_min"
     # null if any element is null (ArrayMaxFunction)
@@ -2029,7 +2050,7 @@ def _array_max(c):
 
 
 @function("array_position")
-def _array_position(c):
+def _array_position(c: Call) -> Typed:
     a, t = _array_arg(c)
     v, tv = c.arg(1)
     et = ttypes.common_super_type(t.element, tv)
@@ -2042,7 +2063,7 @@ def _array_position(c):
 
 
 @function("array_remove")
-def _array_remove(c):
+def _array_remove(c: Call) -> Typed:
     a, t = _array_arg(c)
     v, tv = c.arg(1)
     et = ttypes.common_super_type(t.element, tv)
@@ -2052,7 +2073,7 @@ def _array_remove(c):
 
 
 @function("array_sort")
-def _array_sort(c):
+def _array_sort(c: Call) -> Typed:
     a, t = _array_arg(c)
     if len(c) == 1:
         return call("list_sort", a, string("ASC"), string("NULLS LAST")), t
@@ -2083,7 +2104,7 @@ def _array_sort(c):
 
 
 @function("array_join")
-def _array_join(c):
+def _array_join(c: Call) -> Typed:
     a, t = _array_arg(c)
     if len(c) == 2:
         (d,) = [c.tr.coerce(*c.arg(1), VARCHAR)] if accepts("varchar", c.arg(1)[1]) else [None]
@@ -2111,7 +2132,7 @@ def _array_join(c):
     ), VARCHAR
 
 
-def _text_elems(c, a, t):
+def _text_elems(c: Call, a: exp.Expr, t: T) -> exp.Expr:
     if t.element.is_string:
         return a
     v = c.tr.fresh("__x")
@@ -2123,7 +2144,7 @@ def _text_elems(c, a, t):
 
 
 @function("array_intersect", "array_union", "array_except")
-def _array_sets(c):
+def _array_sets(c: Call) -> Typed:
     (a, ta), (b, tb) = _array_arg(c, 0), _array_arg(c, 1)
     et = ttypes.common_super_type(ta.element, tb.element)
     if et is None:
@@ -2133,7 +2154,7 @@ def _array_sets(c):
 
 
 @function("arrays_overlap")
-def _overlap(c):
+def _overlap(c: Call) -> Typed:
     (a, ta), (b, tb) = _array_arg(c, 0), _array_arg(c, 1)
     et = ttypes.common_super_type(ta.element, tb.element)
     if et is None:
@@ -2143,7 +2164,7 @@ def _overlap(c):
 
 
 @function("flatten")
-def _flatten(c):
+def _flatten(c: Call) -> Typed:
     a, t = _array_arg(c)
     if t.element.base != "array":
         raise c.unexpected()
@@ -2151,7 +2172,7 @@ def _flatten(c):
 
 
 @function("slice")
-def _slice(c):
+def _slice(c: Call) -> Typed:
     a, t = _array_arg(c)
     s, n = [c.tr.coerce(*c.arg(i), BIGINT) if accepts("bigint", c.arg(i)[1]) else None for i in (1, 2)]
     if s is None or n is None:
@@ -2160,7 +2181,7 @@ def _slice(c):
 
 
 @function("sequence")
-def _sequence(c):
+def _sequence(c: Call) -> Typed:
     types = c.types()
     if all(t.is_integer or t.base == "unknown" for t in types) and len(c) in (2, 3):
         args = [cast(c.arg(i)[0], "BIGINT") for i in range(len(c))]
@@ -2184,7 +2205,7 @@ def _sequence(c):
 
 
 @function("repeat")
-def _repeat(c):
+def _repeat(c: Call) -> Typed:
     v, t = c.arg(0)
     (n,) = [c.tr.coerce(*c.arg(1), BIGINT)] if len(c) == 2 and accepts("bigint", c.arg(1)[1]) else [None]
     if n is None:
@@ -2193,19 +2214,19 @@ def _repeat(c):
 
 
 @function("shuffle")
-def _shuffle(c):
+def _shuffle(c: Call) -> Typed:
     raise not_supported("shuffle", c.node)
 
 
 @function("transform")
-def _transform(c):
+def _transform(c: Call) -> Typed:
     a, t = _array_arg(c)
     lam, rt = c.lam(1, [t.element])
     return call("list_transform", a, lam), ttypes.array(rt)
 
 
 @function("filter")
-def _filter(c):
+def _filter(c: Call) -> Typed:
     a, t = _array_arg(c)
     lam, rt = c.lam(1, [t.element])
     if rt.base not in ("boolean", "unknown"):
@@ -2215,7 +2236,7 @@ def _filter(c):
 
 
 @function("reduce")
-def _reduce(c):
+def _reduce(c: Call) -> Typed:
     a, t = _array_arg(c)
     init, ti = c.arg(1)
     # the state type is the initial value's; the merge function must return it
@@ -2234,7 +2255,7 @@ def _reduce(c):
 
 
 @function("zip_with")
-def _zip_with(c):
+def _zip_with(c: Call) -> Typed:
     (a, ta), (b, tb) = _array_arg(c, 0), _array_arg(c, 1)
     lam, rt = c.lam(2, [ta.element, tb.element])
     x, y = lam.expressions
@@ -2263,12 +2284,12 @@ def _zip_with(c):
 
 
 @function("zip")
-def _zip(c):
+def _zip(c: Call) -> Typed:
     raise not_supported("zip", c.node)
 
 
 @function("any_match", "all_match", "none_match")
-def _matches(c):
+def _matches(c: Call) -> Typed:
     a, t = _array_arg(c)
     lam, rt = c.lam(1, [t.element])
     if rt.base not in ("boolean", "unknown"):
@@ -2291,7 +2312,7 @@ def _matches(c):
 
 
 @function("array_agg", aggregate=True)
-def _array_agg(c):
+def _array_agg(c: Call) -> Typed:
     return aggregate(c)
 
 
@@ -2299,7 +2320,7 @@ def _array_agg(c):
 
 
 @function("map")
-def _map(c):
+def _map(c: Call) -> Typed:
     if len(c) == 0:
         return cast(call("map"), "MAP(INTEGER, INTEGER)"), ttypes.map_of(UNKNOWN, UNKNOWN)
     (k, tk), (v, tv) = _array_arg(c, 0), _array_arg(c, 1)
@@ -2307,7 +2328,7 @@ def _map(c):
 
 
 @function("map_keys")
-def _map_keys(c):
+def _map_keys(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "map":
         raise c.unexpected()
@@ -2315,7 +2336,7 @@ def _map_keys(c):
 
 
 @function("map_values")
-def _map_values(c):
+def _map_values(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "map":
         raise c.unexpected()
@@ -2323,7 +2344,7 @@ def _map_values(c):
 
 
 @function("map_entries")
-def _map_entries(c):
+def _map_entries(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "map":
         raise c.unexpected()
@@ -2335,8 +2356,8 @@ def _map_entries(c):
         exp.Lambda(
             this=row_value(
                 [
-                    (call("struct_extract", e.copy(), string("key")), None),
-                    (call("struct_extract", e.copy(), string("value")), None),
+                    (call("struct_extract", e.copy(), string("key")), t.params[0]),
+                    (call("struct_extract", e.copy(), string("value")), t.params[1]),
                 ]
             ),
             expressions=[duck.ident("e")],
@@ -2345,7 +2366,7 @@ def _map_entries(c):
 
 
 @function("map_from_entries")
-def _map_from_entries(c):
+def _map_from_entries(c: Call) -> Typed:
     a, t = _array_arg(c)
     if t.element.base != "row" or len(t.element.params) != 2:
         raise c.unexpected()
@@ -2373,7 +2394,7 @@ def _map_from_entries(c):
 
 
 @function("map_concat")
-def _map_concat(c):
+def _map_concat(c: Call) -> Typed:
     typed = [c.arg(i) for i in range(len(c))]
     if not typed or any(t.base != "map" for _, t in typed):
         raise c.unexpected()
@@ -2389,7 +2410,7 @@ def _map_concat(c):
 
 
 @function("map_filter")
-def _map_filter(c):
+def _map_filter(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "map":
         raise c.unexpected()
@@ -2407,7 +2428,7 @@ def _map_filter(c):
     ), t
 
 
-def _apply(lam: exp.Lambda, args: list) -> exp.Expression:
+def _apply(lam: exp.Lambda, args: list) -> exp.Expr:
     """A translated lambda's body with its parameters replaced by expressions (inlined call)."""
     names = {p.name: a for p, a in zip(lam.expressions, args)}
     return lam.this.copy().transform(
@@ -2417,7 +2438,7 @@ def _apply(lam: exp.Lambda, args: list) -> exp.Expression:
     )
 
 
-def _bind_entry(body, k, v, e):
+def _bind_entry(body: exp.Expr, k: exp.Expr, v: exp.Expr, e: str) -> exp.Expr:
     ref = exp.Column(this=duck.ident(e))
     return body.transform(
         lambda n: (
@@ -2429,7 +2450,7 @@ def _bind_entry(body, k, v, e):
 
 
 @function("transform_values", "transform_keys")
-def _transform_map(c):
+def _transform_map(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "map":
         raise c.unexpected()
@@ -2458,7 +2479,7 @@ def _transform_map(c):
 _UNITS = ("millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year")
 
 
-def _unit(c, i=0) -> str:
+def _unit(c: Call, i: int = 0) -> str:
     v, t = c.arg(i)
     if not (isinstance(c.raw[i], exp.Literal) and c.raw[i].is_string):
         raise not_supported(f"{c.name} with a computed unit", c.node)
@@ -2466,7 +2487,7 @@ def _unit(c, i=0) -> str:
 
 
 @function("date_add")
-def _date_add(c):
+def _date_add(c: Call) -> Typed:
     unit = _unit(c)
     n, tn = c.arg(1)
     v, t = c.arg(2)
@@ -2492,7 +2513,7 @@ def _date_add(c):
 
 
 @function("date_diff")
-def _date_diff(c):
+def _date_diff(c: Call) -> Typed:
     unit = _unit(c)
     (a, ta), (b, tb) = c.arg(1), c.arg(2)
     t = ttypes.common_super_type(ta, tb)
@@ -2507,7 +2528,7 @@ def _date_diff(c):
 
 
 @function("date_trunc")
-def _date_trunc(c):
+def _date_trunc(c: Call) -> Typed:
     unit = _unit(c)
     v, t = c.arg(1)
     if t.base not in ("date", "timestamp", "timestamptz"):
@@ -2528,7 +2549,7 @@ def _date_trunc(c):
 
 
 @function("last_day_of_month")
-def _last_day(c):
+def _last_day(c: Call) -> Typed:
     (v, t) = c.arg(0)
     if t.base not in ("date", "timestamp", "timestamptz"):
         raise c.unexpected()
@@ -2556,7 +2577,7 @@ def _last_day(c):
     "year_of_week",
     "yow",
 )
-def _extractors(c):
+def _extractors(c: Call) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     v, t = c.arg(0)
@@ -2577,7 +2598,7 @@ def _extractors(c):
 
 
 @function("timezone_hour", "timezone_minute")
-def _tz_fields(c):
+def _tz_fields(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "timestamptz":
         raise c.unexpected()
@@ -2585,19 +2606,19 @@ def _tz_fields(c):
 
 
 @function("now", "current_timestamp")
-def _now(c):
+def _now(c: Call) -> Typed:
     c.sig()
     return tstz_make(call("tr_now"), string("UTC")), TIMESTAMPTZ3
 
 
 @function("current_timezone")
-def _current_tz(c):
+def _current_tz(c: Call) -> Typed:
     c.sig()
     return string("UTC"), VARCHAR
 
 
 @function("date")
-def _date_fn(c):
+def _date_fn(c: Call) -> Typed:
     if len(c) != 1:
         raise c.unexpected()
     v, t = c.arg(0)
@@ -2605,13 +2626,13 @@ def _date_fn(c):
 
 
 @function("at_timezone")
-def _at_timezone_fn(c):
+def _at_timezone_fn(c: Call) -> Typed:
     (v, t), (z, tz) = c.arg(0), c.arg(1)
     return at_timezone(c.tr, c.node, v, t, z, tz)
 
 
 @function("with_timezone")
-def _with_timezone(c):
+def _with_timezone(c: Call) -> Typed:
     (v, t), (z, tz) = c.arg(0), c.arg(1)
     if t.base != "timestamp":
         raise c.unexpected()
@@ -2620,19 +2641,19 @@ def _with_timezone(c):
 
 
 @function("from_iso8601_timestamp")
-def _from_iso_ts(c):
+def _from_iso_ts(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("tr_from_iso8601_timestamp", s), TIMESTAMPTZ3
 
 
 @function("from_iso8601_date")
-def _from_iso_date(c):
+def _from_iso_date(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("tr_from_iso8601_date", s), DATE
 
 
 @function("to_iso8601")
-def _to_iso(c):
+def _to_iso(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base == "date":
         return call("strftime", v, string("%Y-%m-%d")), VARCHAR
@@ -2644,7 +2665,7 @@ def _to_iso(c):
 
 
 @function("from_unixtime")
-def _from_unixtime(c):
+def _from_unixtime(c: Call) -> Typed:
     if len(c) == 1:
         (u,) = c.sig("double")
         return tstz_make(call("tr_from_unixtime", u), string("UTC")), TIMESTAMPTZ3
@@ -2657,12 +2678,12 @@ def _from_unixtime(c):
 
 
 @function("from_unixtime_nanos")
-def _from_unixtime_nanos(c):
+def _from_unixtime_nanos(c: Call) -> Typed:
     raise not_supported("from_unixtime_nanos", c.node)
 
 
 @function("to_unixtime")
-def _to_unixtime(c):
+def _to_unixtime(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base == "timestamp":
         return call("epoch", cast(v, "TIMESTAMPTZ")), DOUBLE
@@ -2672,7 +2693,7 @@ def _to_unixtime(c):
 
 
 @function("to_milliseconds")
-def _to_ms(c):
+def _to_ms(c: Call) -> Typed:
     v, t = c.arg(0)
     if t.base != "iday":
         raise c.unexpected()
@@ -2680,7 +2701,7 @@ def _to_ms(c):
 
 
 @function("date_format", "format_datetime")
-def _date_format(c):
+def _date_format(c: Call) -> Typed:
     v, t = c.arg(0)
     f, tf = c.arg(1)
     if t.base not in ("timestamp", "timestamptz", "date") or not tf.is_string:
@@ -2695,7 +2716,7 @@ def _date_format(c):
 
 
 @function("date_parse", "parse_datetime")
-def _date_parse(c):
+def _date_parse(c: Call) -> Typed:
     if c.name == "parse_datetime":
         raise not_supported("parse_datetime (Joda-Time patterns)", c.node)
     s, f = c.sig("varchar", "varchar")
@@ -2740,7 +2761,7 @@ _MYSQL = {
 }
 
 
-def mysql_format(fmt: str, node) -> str:
+def mysql_format(fmt: str, node: exp.Expr) -> str:
     """Trino's MySQL-style date format (datetime.html#mysql-date-functions) as strftime codes."""
     out, i = [], 0
     while i < len(fmt):
@@ -2758,13 +2779,13 @@ def mysql_format(fmt: str, node) -> str:
 
 
 @function("parse_duration")
-def _parse_duration(c):
+def _parse_duration(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("tr_parse_duration", s), IDAY
 
 
 @function("human_readable_seconds")
-def _hrs(c):
+def _hrs(c: Call) -> Typed:
     raise not_supported("human_readable_seconds", c.node)
 
 
@@ -2772,7 +2793,7 @@ def _hrs(c):
 
 
 @function("json_extract_scalar")
-def _json_extract_scalar(c):
+def _json_extract_scalar(c: Call) -> Typed:
     (j, tj) = c.arg(0)
     if not (tj.is_string or tj.base == "json"):
         raise c.unexpected()
@@ -2781,7 +2802,7 @@ def _json_extract_scalar(c):
 
 
 @function("json_extract")
-def _json_extract(c):
+def _json_extract(c: Call) -> Typed:
     (j, tj) = c.arg(0)
     if not (tj.is_string or tj.base == "json"):
         raise c.unexpected()
@@ -2790,19 +2811,19 @@ def _json_extract(c):
 
 
 @function("json_parse")
-def _json_parse(c):
+def _json_parse(c: Call) -> Typed:
     (s,) = c.sig("varchar")
     return call("json", s), JSON
 
 
 @function("json_format")
-def _json_format(c):
+def _json_format(c: Call) -> Typed:
     (j,) = c.sig("json")
     return cast(j, "VARCHAR"), VARCHAR
 
 
 @function("json_array_length")
-def _json_array_length(c):
+def _json_array_length(c: Call) -> Typed:
     (j, tj) = c.arg(0)
     if not (tj.is_string or tj.base == "json"):
         raise c.unexpected()
@@ -2810,12 +2831,12 @@ def _json_array_length(c):
 
 
 @function("json_size")
-def _json_size(c):
+def _json_size(c: Call) -> Typed:
     raise not_supported("json_size", c.node)
 
 
 @function("grouping")
-def _grouping(c):
+def _grouping(c: Call) -> Typed:
     if not len(c):
         raise c.unexpected()
     return cast(call("grouping", *[c.arg(i)[0] for i in range(len(c))]), "BIGINT"), BIGINT
@@ -2825,7 +2846,7 @@ def _grouping(c):
 
 
 @function("row")
-def _row(c):
+def _row(c: Call) -> Typed:
     typed = [c.arg(i) for i in range(len(c))]
     return row_value(typed), ttypes.row([(None, t) for _, t in typed])
 
@@ -2891,7 +2912,7 @@ _WINDOW = (
 )
 
 
-def aggregate(c: Call, filter_node=None) -> tuple[exp.Expression, T]:
+def aggregate(c: Call, filter_node: exp.Expr | None = None) -> Typed:
     """An aggregate call: DISTINCT, ORDER BY inside, the result type Trino gives it."""
     name = c.name
     raw = list(c.raw)
@@ -2914,7 +2935,7 @@ def aggregate(c: Call, filter_node=None) -> tuple[exp.Expression, T]:
     return node, t
 
 
-def _with_order(c: Call, node: exp.Expression, order: exp.Order) -> exp.Expression:
+def _with_order(c: Call, node: exp.Expr, order: exp.Order) -> exp.Expr:
     target = node
     while not (isinstance(target, exp.Anonymous) and target.name in _DUCK_AGGS):
         found = None
@@ -2974,13 +2995,13 @@ _DUCK_AGGS = {
 }
 
 
-def _agg(name, *args, distinct=False):
+def _agg(name: str, *args: exp.Expr, distinct: bool = False) -> exp.Expr:
     if distinct:
         return exp.Anonymous(this=name, expressions=[exp.Distinct(expressions=[args[0]])] + list(args[1:]))
     return call(name, *args)
 
 
-def _aggregate_call(c: Call, name: str, distinct: bool):
+def _aggregate_call(c: Call, name: str, distinct: bool) -> Typed:
     n = len(c)
     if name == "count":
         if n == 0:
@@ -3090,7 +3111,7 @@ for _n in _AGGREGATES:
 
 
 @expression("GroupConcat")
-def _listagg(tr, node, scope):
+def _listagg(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     """listagg(x, sep) WITHIN GROUP (ORDER BY ...)."""
     this = node.this
     order = None
@@ -3116,7 +3137,7 @@ def _listagg(tr, node, scope):
 
 
 @expression("Filter")
-def _filter_clause(tr, node, scope):
+def _filter_clause(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     agg, t = tr.expr(node.this, scope)
     cond, ct = tr.expr(node.expression.this, scope)
     targets = [n for n in agg.walk() if isinstance(n, exp.Anonymous) and n.name in _DUCK_AGGS]
@@ -3134,7 +3155,7 @@ def _filter_clause(tr, node, scope):
 
 
 @function(*_WINDOW, window=True)
-def _window_fn(c):
+def _window_fn(c: Call) -> Typed:
     name = c.name
     n = len(c)
     if name in ("row_number", "rank", "dense_rank"):
@@ -3150,7 +3171,9 @@ def _window_fn(c):
         v, t = c.arg(0)
         args = [v]
         if n >= 2:
-            args.append(cast(c.tr.coerce(*c.arg(1), BIGINT) if accepts("bigint", c.arg(1)[1]) else None, "BIGINT"))
+            if accepts("bigint", c.arg(1)[1]) is None:  # lag(x, 'a'): no such signature
+                raise c.unexpected()
+            args.append(cast(c.tr.coerce(*c.arg(1), BIGINT), "BIGINT"))
         if n >= 3:
             d, td = c.arg(2)
             if ttypes.common_super_type(t, td) != t:
@@ -3171,7 +3194,7 @@ _NEEDS_ORDER = ("lag", "lead", "ntile", "rank", "dense_rank", "percent_rank", "c
 
 
 @expression("Window")
-def _window(tr, node, scope):
+def _window(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     func = node.this
     nulls = None
     if isinstance(func, (exp.IgnoreNulls, exp.RespectNulls)):
@@ -3190,7 +3213,7 @@ def _window(tr, node, scope):
     f, t = tr.expr(func, scope)
     spec = window_spec(tr, node, scope, named=False)
 
-    def over(n):
+    def over(n: exp.Expr) -> exp.Expr:
         w = spec.copy()
         w.set("this", exp.IgnoreNulls(this=n) if nulls is exp.IgnoreNulls else n)
         return w
@@ -3212,7 +3235,7 @@ def _window(tr, node, scope):
     return f, t
 
 
-def _has_order(node, scope) -> bool:
+def _has_order(node: exp.Expr, scope: Scope) -> bool:
     if node.args.get("order"):
         return True
     alias = node.args.get("alias")
@@ -3224,7 +3247,7 @@ def _has_order(node, scope) -> bool:
     return False
 
 
-def window_spec(tr, node, scope, named: bool) -> exp.Window:
+def window_spec(tr: Translator, node: exp.Expr, scope: Scope, named: bool) -> exp.Window:
     out = exp.Window(this=duck.ident(node.name) if named else None)
     if node.args.get("alias") is not None and not named:
         out.set("alias", duck.ident(node.args["alias"].name.lower()))
@@ -3259,17 +3282,17 @@ def window_spec(tr, node, scope, named: bool) -> exp.Window:
 
 
 @expression("IgnoreNulls", "RespectNulls")
-def _nulls(tr, node, scope):
+def _nulls(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     raise err("NULL_TREATMENT_NOT_ALLOWED", f"{where(node)}: null treatment clause requires OVER")
 
 
 @expression("Lambda")
-def _lambda(tr, node, scope):
+def _lambda(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     raise err("FUNCTION_NOT_FOUND", f"{where(node)}: Lambda expression not allowed here")
 
 
 @expression("Distinct", "Star")
-def _misplaced(tr, node, scope):
+def _misplaced(tr: Translator, node: exp.Expr, scope: Scope) -> Typed:
     raise err("SYNTAX_ERROR", f"{where(node)}: mismatched input '{_sql(node)[:20]}'")
 
 

@@ -13,8 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections.abc import Sequence
 
-from .types import java_double
+from .types import Value, java_double
+
+# A SQL value as the Java object Trino hands to Formatter (Long, Double, BigDecimal, Boolean,
+# LocalDate, LocalDateTime, String; None for NULL).
+JavaValue = int | float | decimal.Decimal | bool | dt.date | dt.datetime | str | None
 
 _SPEC = re.compile(r"%(?:(\d+)\$|(<))?([-#+ 0,(]*)(\d+)?(?:\.(\d+))?([tT][a-zA-Z]|[a-zA-Z%])")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -34,7 +39,7 @@ _MONTHS = (
 )
 
 
-def _value(v, kind: str):
+def _value(v: Value, kind: str) -> JavaValue:
     if v is None:
         return None
     if kind in ("tinyint", "smallint", "integer", "bigint"):
@@ -52,7 +57,7 @@ def _value(v, kind: str):
     return str(v)
 
 
-def _java_str(v) -> str:
+def _java_str(v: JavaValue) -> str:
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -72,7 +77,7 @@ def _group(digits: str) -> str:
     return re.sub(r"(?<=\d)(?=(\d{3})+$)", ",", digits)
 
 
-def _number(v, conv: str, flags: str, precision: int | None) -> str:
+def _number(v: JavaValue, conv: str, flags: str, precision: int | None) -> str:
     if conv == "d":
         if not isinstance(v, int) or isinstance(v, bool):
             raise ValueError(f"{conv} != {_java_class(v)}")
@@ -131,7 +136,7 @@ def _sci(d: decimal.Decimal, p: int) -> str:
     return f"{format(mant, 'f')}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
 
 
-def _java_class(v) -> str:
+def _java_class(v: object) -> str:
     return {
         int: "java.lang.Long",
         float: "java.lang.Double",
@@ -143,13 +148,15 @@ def _java_class(v) -> str:
     }.get(type(v), type(v).__name__)
 
 
-def _time(v, code: str) -> str:
+def _time(v: JavaValue, code: str) -> str:
     if not isinstance(v, (dt.date, dt.datetime)):
         raise ValueError(f"{code} != {_java_class(v)}")
     is_dt = isinstance(v, dt.datetime)
     need_time = code in "HIklMSLNpsQTRr"
     if need_time and not is_dt:
         raise ValueError(f"Unsupported field: {code}")
+    # the time of day, read only by the fields that need it (a datetime, checked above)
+    t = v if isinstance(v, dt.datetime) else dt.datetime.combine(v, dt.time())
     table = {
         "A": lambda: _DAYS[v.weekday()],
         "a": lambda: _DAYS[v.weekday()][:3],
@@ -163,18 +170,18 @@ def _time(v, code: str) -> str:
         "m": lambda: f"{v.month:02d}",
         "d": lambda: f"{v.day:02d}",
         "e": lambda: str(v.day),
-        "H": lambda: f"{v.hour:02d}",
-        "I": lambda: f"{(v.hour % 12) or 12:02d}",
-        "k": lambda: str(v.hour),
-        "l": lambda: str((v.hour % 12) or 12),
-        "M": lambda: f"{v.minute:02d}",
-        "S": lambda: f"{v.second:02d}",
-        "L": lambda: f"{v.microsecond // 1000:03d}",
-        "N": lambda: f"{v.microsecond * 1000:09d}",
-        "p": lambda: "am" if v.hour < 12 else "pm",
-        "R": lambda: f"{v.hour:02d}:{v.minute:02d}",
-        "T": lambda: f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}",
-        "r": lambda: f"{(v.hour % 12) or 12:02d}:{v.minute:02d}:{v.second:02d} {'AM' if v.hour < 12 else 'PM'}",
+        "H": lambda: f"{t.hour:02d}",
+        "I": lambda: f"{(t.hour % 12) or 12:02d}",
+        "k": lambda: str(t.hour),
+        "l": lambda: str((t.hour % 12) or 12),
+        "M": lambda: f"{t.minute:02d}",
+        "S": lambda: f"{t.second:02d}",
+        "L": lambda: f"{t.microsecond // 1000:03d}",
+        "N": lambda: f"{t.microsecond * 1000:09d}",
+        "p": lambda: "am" if t.hour < 12 else "pm",
+        "R": lambda: f"{t.hour:02d}:{t.minute:02d}",
+        "T": lambda: f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}",
+        "r": lambda: f"{(t.hour % 12) or 12:02d}:{t.minute:02d}:{t.second:02d} {'AM' if t.hour < 12 else 'PM'}",
         "D": lambda: f"{v.month:02d}/{v.day:02d}/{v.year % 100:02d}",
         "F": lambda: f"{v.year:04d}-{v.month:02d}-{v.day:02d}",
     }
@@ -183,7 +190,7 @@ def _time(v, code: str) -> str:
     return table[code]()
 
 
-def java_format(fmt: str, raw_args: list, kinds: list[str]) -> str:
+def java_format(fmt: str, raw_args: Sequence[Value], kinds: Sequence[str]) -> str:
     args = [_value(v, k) for v, k in zip(raw_args, kinds)]
     out, pos, ordinary, last = [], 0, 0, None
     for m in _SPEC.finditer(fmt):

@@ -18,8 +18,14 @@ import base64
 import datetime as dt
 import re
 import uuid
+from typing import TYPE_CHECKING, TypeVar
 
 from . import catalog as cat
+
+if TYPE_CHECKING:
+    from moto.glue.models import FakeDatabase, FakeTable
+
+_T = TypeVar("_T")
 
 GLUE_CATALOG = "AwsDataCatalog"
 MAX_PAGE = 50
@@ -37,7 +43,7 @@ def _is_glue(name: str | None) -> bool:
     return (name or "").lower() == GLUE_CATALOG.lower()
 
 
-def _epoch(value) -> float | None:
+def _epoch(value: object) -> float | None:
     if isinstance(value, dt.datetime):
         return value.timestamp()
     if isinstance(value, (int, float)):
@@ -55,7 +61,9 @@ def _not_found(what: str) -> MetadataError:
     )
 
 
-def page(items: list, max_results, token: str | None, min_max: int = 1, max_max: int = MAX_PAGE):
+def page(
+    items: list[_T], max_results: int | None, token: str | None, min_max: int = 1, max_max: int = MAX_PAGE
+) -> tuple[list[_T], str | None]:
     """(this page, NextToken or None); tokens are opaque to clients (base64 of the offset)."""
     n = int(max_results or max_max)
     if not min_max <= n <= max_max:
@@ -78,11 +86,11 @@ def page(items: list, max_results, token: str | None, min_max: int = 1, max_max:
 # ---- catalogs --------------------------------------------------------------------------------------
 
 
-def glue_catalog_summary() -> dict:
+def glue_catalog_summary() -> dict[str, str]:
     return {"CatalogName": GLUE_CATALOG, "Type": "GLUE"}
 
 
-def glue_catalog(account_id: str) -> dict:
+def glue_catalog(account_id: str) -> dict[str, object]:
     return {
         "Name": GLUE_CATALOG,
         "Description": "AWS Glue Data Catalog",
@@ -94,26 +102,26 @@ def glue_catalog(account_id: str) -> dict:
 # ---- databases ----------------------------------------------------------------------------------------
 
 
-def _database(db) -> dict:
+def _database(db: FakeDatabase) -> dict[str, object]:
     d = db.as_dict()
-    out = {"Name": d["Name"]}
+    out: dict[str, object] = {"Name": d["Name"]}
     if d.get("Description"):
         out["Description"] = d["Description"]
     out["Parameters"] = dict(d.get("Parameters") or {})
     return out
 
 
-def list_databases(catalog_name: str, max_results, token) -> dict:
+def list_databases(catalog_name: str, max_results: int | None, token: str | None) -> dict[str, object]:
     _require_glue(catalog_name)
     dbs = sorted(cat.glue().databases.values(), key=lambda d: d.name)
     chunk, nxt = page([_database(d) for d in dbs], max_results, token)
-    doc = {"DatabaseList": chunk}
+    doc: dict[str, object] = {"DatabaseList": chunk}
     if nxt:
         doc["NextToken"] = nxt
     return doc
 
 
-def get_database(catalog_name: str, name: str) -> dict:
+def get_database(catalog_name: str, name: str) -> dict[str, object]:
     _require_glue(catalog_name)
     db = cat.find_database(name or "")
     if db is None:
@@ -131,7 +139,7 @@ def _require_glue(catalog_name: str) -> None:
 # ---- tables ----------------------------------------------------------------------------------------------
 
 
-def table_metadata(tbl) -> dict:
+def table_metadata(tbl: FakeTable) -> dict[str, object]:
     d = tbl.as_dict()
     sd = d.get("StorageDescriptor") or {}
     serde = sd.get("SerdeInfo") or {}
@@ -146,10 +154,10 @@ def table_metadata(tbl) -> dict:
         params.update({k: v for k, v in flat.items() if v})
         params.update({f"serde.param.{k}": v for k, v in (serde.get("Parameters") or {}).items()})
 
-    def col(c: dict) -> dict:
+    def col(c: dict[str, object]) -> dict[str, object]:
         return {k: c[k] for k in ("Name", "Type", "Comment") if c.get(k) is not None}
 
-    out = {
+    out: dict[str, object] = {
         "Name": d["Name"],
         "TableType": d.get("TableType") or "EXTERNAL_TABLE",
         "Columns": [col(c) for c in sd.get("Columns") or []],
@@ -162,7 +170,7 @@ def table_metadata(tbl) -> dict:
     return out
 
 
-def get_table_metadata(catalog_name: str, database: str, table: str) -> dict:
+def get_table_metadata(catalog_name: str, database: str, table: str) -> dict[str, object]:
     _require_glue(catalog_name)
     db = cat.find_database(database or "")
     if db is None:
@@ -173,7 +181,9 @@ def get_table_metadata(catalog_name: str, database: str, table: str) -> dict:
     return {"TableMetadata": table_metadata(tbl)}
 
 
-def list_table_metadata(catalog_name: str, database: str, expression: str | None, max_results, token) -> dict:
+def list_table_metadata(
+    catalog_name: str, database: str, expression: str | None, max_results: int | None, token: str | None
+) -> dict[str, object]:
     _require_glue(catalog_name)
     db = cat.find_database(database or "")
     if db is None:
@@ -186,7 +196,7 @@ def list_table_metadata(catalog_name: str, database: str, expression: str | None
             raise MetadataError("InvalidRequestException", f"Invalid Expression {expression!r}: {exc}") from None
         tables = [t for t in tables if rx.fullmatch(t.name)]
     chunk, nxt = page([table_metadata(t) for t in tables], max_results, token)
-    doc = {"TableMetadataList": chunk}
+    doc: dict[str, object] = {"TableMetadataList": chunk}
     if nxt:
         doc["NextToken"] = nxt
     return doc

@@ -103,7 +103,7 @@ class BadToken(ValueError):
     pass
 
 
-def page(res: Result, max_results: int | None, token: str | None) -> dict:
+def page(res: Result, max_results: int | None, token: str | None) -> dict[str, object]:
     rows = ([[c.name for c in res.columns]] if res.header and res.columns else []) + res.rows
     start = 0
     if token:
@@ -113,7 +113,7 @@ def page(res: Result, max_results: int | None, token: str | None) -> dict:
             raise BadToken(token) from None
     n = max_results or MAX_RESULTS
     chunk = rows[start : start + n]
-    doc = {
+    doc: dict[str, object] = {
         "ResultSet": {
             "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in chunk],
             "ResultSetMetadata": {"ColumnInfo": [c.info() for c in res.columns]},

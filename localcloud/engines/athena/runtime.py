@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 import duckdb
+from duckdb.func import SPECIAL
 
 from .duck import ERROR_MARK as M
 from .javafmt import java_format
@@ -305,7 +306,7 @@ def _java_replacement(r: str | None) -> str | None:
     return "".join(out)
 
 
-def _regexp_groups(s: str | None, p: str | None):
+def _regexp_groups(s: str | None, p: str | None) -> list[list[str | None]] | None:
     if s is None or p is None:
         return None
     rx = re.compile(p)
@@ -346,7 +347,7 @@ def _tstz_parts(s: str | None, iso: bool) -> str | None:
     return f"{local.isoformat(sep=' ')}|{zone}"
 
 
-def _iso_date(s: str | None):
+def _iso_date(s: str | None) -> dt.date | None:
     if s is None:
         return None
     text = s.strip()
@@ -380,17 +381,16 @@ def _format(fmt: str | None, values: str | None, kinds: str | None) -> str | Non
 
 def _register_functions(con: duckdb.DuckDBPyConnection) -> None:
     V, B, N, D, F = "VARCHAR", "BOOLEAN", "BIGINT", "DOUBLE", "FLOAT"
-    special = {"null_handling": "special"}
-    con.create_function("tr_decimal_div", _decimal_div, [V, V, "INTEGER"], V, **special)
-    con.create_function("tr_double_varchar", lambda x: _sci(x, False), [D], V, **special)
-    con.create_function("tr_real_varchar", lambda x: _sci(x, True), [F], V, **special)
-    con.create_function("tr_strpos", _strpos, [V, V, N], N, **special)
-    con.create_function("tr_luhn_check", _luhn, [V], B, **special)
-    con.create_function("tr_java_replacement", _java_replacement, [V], V, **special)
-    con.create_function("tr_regexp_groups", _regexp_groups, [V, V], "VARCHAR[][]", **special)
-    con.create_function("tr_tstz_parts", _tstz_parts, [V, B], V, **special)
-    con.create_function("tr_from_iso8601_date", _iso_date, [V], "DATE", **special)
-    con.create_function("tr_format", _format, [V, V, V], V, **special)
+    con.create_function("tr_decimal_div", _decimal_div, [V, V, "INTEGER"], V, null_handling=SPECIAL)
+    con.create_function("tr_double_varchar", lambda x: _sci(x, False), [D], V, null_handling=SPECIAL)
+    con.create_function("tr_real_varchar", lambda x: _sci(x, True), [F], V, null_handling=SPECIAL)
+    con.create_function("tr_strpos", _strpos, [V, V, N], N, null_handling=SPECIAL)
+    con.create_function("tr_luhn_check", _luhn, [V], B, null_handling=SPECIAL)
+    con.create_function("tr_java_replacement", _java_replacement, [V], V, null_handling=SPECIAL)
+    con.create_function("tr_regexp_groups", _regexp_groups, [V, V], "VARCHAR[][]", null_handling=SPECIAL)
+    con.create_function("tr_tstz_parts", _tstz_parts, [V, B], V, null_handling=SPECIAL)
+    con.create_function("tr_from_iso8601_date", _iso_date, [V], "DATE", null_handling=SPECIAL)
+    con.create_function("tr_format", _format, [V, V, V], V, null_handling=SPECIAL)
 
 
 def connect(readable: list[Path]) -> duckdb.DuckDBPyConnection:

@@ -7,6 +7,7 @@ The Glue crawler (``engines.glue``) lists and reads objects through the same sto
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 import shutil
@@ -58,13 +59,14 @@ class S3Store:
         """Objects under ``location`` (recursive, like Athena), hidden files and folder markers left out."""
         return self.list_many([location])[0]
 
-    def list_many(self, locations: list[str]) -> list[list[S3Object]]:
+    # `list` below is the method above: the builtin is spelled builtins.list in this class.
+    def list_many(self, locations: builtins.list[str]) -> builtins.list[builtins.list[S3Object]]:
         """``list`` for many prefixes (a table's partitions) in one pass over each bucket's keys."""
         wanted = []
         for loc in locations:
             bucket, prefix = split_s3(loc)
             wanted.append((bucket, prefix if not prefix or prefix.endswith("/") else prefix + "/"))
-        found: list[list[S3Object]] = [[] for _ in wanted]
+        found: builtins.list[builtins.list[S3Object]] = [[] for _ in wanted]
         for bucket in {b for b, _ in wanted}:
             self._check_bucket(bucket)
             mine = [(i, p) for i, (b, p) in enumerate(wanted) if b == bucket]
@@ -94,7 +96,7 @@ class S3Store:
             os.replace(tmp, p)
         return str(p)
 
-    def hive_path(self, obj: S3Object, folders: list[tuple[str, str]]) -> str:
+    def hive_path(self, obj: S3Object, folders: builtins.list[tuple[str, str]]) -> str:
         """``path(obj)`` seen through a link ``.../k1=v1/k2=v2/data.parquet``.
 
         One ``read_parquet(..., hive_partitioning=true)`` over all of a query's files then gets

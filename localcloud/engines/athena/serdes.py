@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import io
 import json
+from collections.abc import Callable, Mapping, Sequence
 
 import pyarrow as pa
 from sqlglot import exp
@@ -25,12 +26,12 @@ class BadData(CatalogError):
         super().__init__("HIVE_BAD_DATA", message)
 
 
-def _converter(dtype: exp.DataType, strict: bool):
+def _converter(dtype: exp.DataType, strict: bool) -> Callable[[object], object]:
     """value (JSON/CSV) -> Python value for ``dtype``; bad values raise ValueError (or give None)."""
     T = exp.DataType.Type
     t = dtype.this
 
-    def text(v):
+    def text(v: object) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, float):
@@ -39,7 +40,7 @@ def _converter(dtype: exp.DataType, strict: bool):
             return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
         return str(v)
 
-    def integer(v):
+    def integer(v: object) -> int:
         if isinstance(v, bool):
             raise ValueError(v)
         if isinstance(v, int):
@@ -48,12 +49,12 @@ def _converter(dtype: exp.DataType, strict: bool):
             return int(v)
         return int(str(v).strip())
 
-    def real(v):
-        if isinstance(v, bool):
+    def real(v: object) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):  # a JSON array or object
             raise ValueError(v)
         return float(v)
 
-    def boolean(v):
+    def boolean(v: object) -> bool:
         if isinstance(v, bool):
             return v
         s = str(v).strip().lower()
@@ -61,15 +62,15 @@ def _converter(dtype: exp.DataType, strict: bool):
             return s == "true"
         raise ValueError(v)
 
-    def dec(v):
+    def dec(v: object) -> decimal.Decimal:
         params = [int(p.name) for p in dtype.expressions] or [10, 0]
         scale = params[1] if len(params) > 1 else 0
         return decimal.Decimal(str(v).strip()).quantize(decimal.Decimal(1).scaleb(-scale))
 
-    def date(v):
+    def date(v: object) -> dt.date:
         return dt.date.fromisoformat(str(v).strip()[:10])
 
-    def timestamp(v):
+    def timestamp(v: object) -> dt.datetime:
         return dt.datetime.fromisoformat(str(v).strip().replace("T", " ").rstrip("Z"))
 
     table = {
@@ -90,10 +91,10 @@ def _converter(dtype: exp.DataType, strict: bool):
     return table.get(t, lambda v: v)
 
 
-def to_array(values: list, dtype: exp.DataType, strict: bool, where: str, index: int) -> pa.Array:
+def to_array(values: Sequence[object], dtype: exp.DataType, strict: bool, where: str, index: int) -> pa.Array:
     conv = _converter(dtype, strict)
     is_text = dtype.this in (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR)
-    out = []
+    out: list[object] = []
     for v in values:
         if v is None:
             out.append(None)
@@ -121,8 +122,8 @@ def to_array(values: list, dtype: exp.DataType, strict: bool, where: str, index:
 # ---- text formats ----------------------------------------------------------------------------
 
 
-def _json_rows(data: bytes, names: list[str], ignore_malformed: bool, where: str) -> list[list]:
-    cols = [[] for _ in names]
+def _json_rows(data: bytes, names: list[str], ignore_malformed: bool, where: str) -> list[list[object]]:
+    cols: list[list[object]] = [[] for _ in names]
     for lineno, line in enumerate(data.splitlines(), 1):
         if not line.strip():
             continue
@@ -144,7 +145,7 @@ def _json_rows(data: bytes, names: list[str], ignore_malformed: bool, where: str
     return cols
 
 
-def _text_rows(data: bytes, names: list[str], serde_params: dict, skip: int) -> list[list]:
+def _text_rows(data: bytes, names: list[str], serde_params: Mapping[str, str], skip: int) -> list[list[object]]:
     delim = serde_params.get("field.delim") or serde_params.get("serialization.format") or "\x01"
     if delim.isdigit() and len(delim) > 1:
         delim = chr(int(delim))
@@ -153,7 +154,7 @@ def _text_rows(data: bytes, names: list[str], serde_params: dict, skip: int) -> 
     lines = text.split(serde_params.get("line.delim", "\n"))
     if lines and lines[-1] == "":
         lines.pop()
-    cols = [[] for _ in names]
+    cols: list[list[object]] = [[] for _ in names]
     for line in lines[skip:]:
         fields = line.split(delim)
         for i, c in enumerate(cols):
@@ -162,14 +163,14 @@ def _text_rows(data: bytes, names: list[str], serde_params: dict, skip: int) -> 
     return cols
 
 
-def _opencsv_rows(data: bytes, names: list[str], serde_params: dict, skip: int) -> list[list]:
+def _opencsv_rows(data: bytes, names: list[str], serde_params: Mapping[str, str], skip: int) -> list[list[object]]:
     sep = serde_params.get("separatorChar", ",")
     quote = serde_params.get("quoteChar", '"')
     esc = serde_params.get("escapeChar", "\\")
     reader = csv.reader(
         io.StringIO(data.decode("utf-8", "replace"), newline=""), delimiter=sep, quotechar=quote, escapechar=esc
     )
-    cols = [[] for _ in names]
+    cols: list[list[object]] = [[] for _ in names]
     for n, fields in enumerate(reader):
         if n < skip or not fields:
             continue

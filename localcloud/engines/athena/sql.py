@@ -22,10 +22,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from . import duck, errors, ttypes
-from .catalog import CatalogError, TableInfo, table_info
+from .catalog import CatalogError, Partition, TableInfo, table_info
 from .sqlparse import Raw, parse_statement
 from .tables import TableReader
-from .translate import Translator
+from .translate import Translated, Translator
 from .ttypes import T
 from .types import duckdb_type
 
@@ -33,7 +33,7 @@ DIALECT = "athena"
 MAX_VIEW_DEPTH = 10
 
 
-def position(node: exp.Expression | None) -> str:
+def position(node: exp.Expr | None) -> str:
     """``line L:C`` of a node, as Athena prefixes its messages."""
     for n in [node] + list(node.find_all(exp.Identifier)) if node is not None else []:
         meta = getattr(n, "meta", None) or {}
@@ -43,7 +43,7 @@ def position(node: exp.Expression | None) -> str:
     return "line 1:1"
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     """A Hive DDL statement (sqlglot's Athena dialect)."""
     try:
         statements = [s for s in sqlglot.parse(sql, dialect=DIALECT) if s is not None]
@@ -69,6 +69,9 @@ def view_sql(view_text: str) -> str:
 # QueryPlanningTimeInMillis and EngineExecutionTimeInMillis (result conversion and writing after
 # that are ServiceProcessingTimeInMillis, as on Athena).
 STAGES = threading.local()
+
+# The DuckDB cursors a running query uses: StopQueryExecution interrupts them.
+Cursors = list[duckdb.DuckDBPyConnection]
 
 
 @dataclass
@@ -115,11 +118,12 @@ class SelectRunner:
     def __init__(self, reader: TableReader, con: duckdb.DuckDBPyConnection) -> None:
         self.reader = reader
         self.con = con
-        self._pruned: OrderedDict = OrderedDict()  # (keys, partition values, predicate) -> indexes kept
+        # (keys, partition values, predicate) -> indexes kept
+        self._pruned: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- resolution --------------------------------------------------------------------------
-    def _expand_views(self, ast: exp.Expression, default_db: str) -> exp.Expression:
+    def _expand_views(self, ast: exp.Expr, default_db: str) -> exp.Expr:
         for _ in range(MAX_VIEW_DEPTH):
             ctes = {c.alias_or_name.lower() for c in ast.find_all(exp.CTE)}
             changed = False
@@ -151,7 +155,7 @@ class SelectRunner:
         join = t.find_ancestor(exp.Join)
         return bool(join and join.args.get("side"))
 
-    def _prune(self, cur, t: exp.Table, info: TableInfo) -> list:
+    def _prune(self, cur: duckdb.DuckDBPyConnection, t: exp.Table, info: TableInfo) -> list[Partition]:
         parts = info.partitions
         select = t.find_ancestor(exp.Select)
         where = select.args.get("where") if select else None
@@ -186,7 +190,9 @@ class SelectRunner:
         return [parts[i] for i in keep]
 
     @staticmethod
-    def _prune_in_duckdb(cur, info: TableInfo, parts: list, where_sql: str) -> list[int]:
+    def _prune_in_duckdb(
+        cur: duckdb.DuckDBPyConnection, info: TableInfo, parts: list[Partition], where_sql: str
+    ) -> list[int]:
         keys = [k for k, _ in info.partition_keys]
         arrays = [
             pa.array([None if v[i] == "__HIVE_DEFAULT_PARTITION__" else v[i] for v, _ in parts], pa.string())
@@ -203,18 +209,20 @@ class SelectRunner:
         return sorted(i for (i,) in keep)
 
     # -- the whole query ----------------------------------------------------------------------------
-    def translate(self, ast: exp.Expression, default_db: str) -> tuple[Translator, object]:
+    def translate(self, ast: exp.Expr, default_db: str) -> tuple[Translator, Translated]:
         ast = self._expand_views(ast, default_db)
         tr = Translator(lambda t: self._info(t, default_db))
         return tr, tr.query_statement(ast)
 
-    def run(self, ast: exp.Expression, default_db: str, cancel=None, for_write: bool = False) -> Query:
+    def run(self, ast: exp.Expr, default_db: str, cancel: Cursors | None = None, for_write: bool = False) -> Query:
         """Run a query; ``for_write`` gives the physical values a table stores (CTAS, INSERT)."""
         tr, out = self.translate(ast, default_db)
         table, scanned = self.run_translated(tr, out.node, out.types, cancel, for_write)
         return Query(out.names, table, scanned, [s.info for s in tr.sources], out.types)
 
-    def run_translated(self, tr: Translator, node: exp.Expression, types: list[T], cancel=None, for_write: bool = True):
+    def run_translated(
+        self, tr: Translator, node: exp.Expr, types: list[T], cancel: Cursors | None = None, for_write: bool = True
+    ) -> tuple[pa.Table, int]:
         """(Arrow table, bytes scanned) of a translated query: sources read, then DuckDB runs it."""
         cur = self.con.cursor()
         if cancel is not None:
@@ -235,7 +243,7 @@ class SelectRunner:
             cur.close()
 
     @staticmethod
-    def _final(q: exp.Expression, types: list[T], for_write: bool) -> exp.Expression:
+    def _final(q: exp.Expr, types: list[T], for_write: bool) -> exp.Expr:
         """The query's outputs in the shape results are read in: a zone-carrying timestamp as its
         local time and zone (or, written to a table, as the UTC instant Hive stores)."""
         inplace = isinstance(q, exp.Select) and len(q.expressions) == len(types)

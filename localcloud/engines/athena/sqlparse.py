@@ -15,14 +15,17 @@ this shape in engine-versions-reference-0003).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.athena import _TrinoTokenizer
 from sqlglot.dialects.trino import Trino
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.parser import Parser
 from sqlglot.parsers.athena import AthenaTrinoParser
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from .catalog import CatalogError
 
@@ -30,19 +33,19 @@ from .catalog import CatalogError
 _KEEP = {"CAST", "TRY_CAST", "EXTRACT", "POSITION", "SUBSTRING", "TRIM", "LISTAGG", "NORMALIZE", "JSON_QUERY"}
 
 
-def _typed_literal(self, this, to):
+def _typed_literal(self: Parser, this: exp.Expr, to: exp.DataType) -> exp.Cast:
     node = self.expression(exp.Cast(this=this, to=to))
     node.meta["typed_literal"] = True  # DATE '...', DECIMAL '1.0': the translator types these as literals
     return node
 
 
-class _EveryType(dict):
-    def get(self, key, default=None):
+class _EveryType(dict[exp.DType, Callable[..., exp.Expr]]):
+    def get(self, key: object, default: object = None) -> Callable[..., exp.Expr]:
         return _typed_literal
 
 
 class _RawParser(AthenaTrinoParser):
-    FUNCTIONS: dict = {}
+    FUNCTIONS: ClassVar[dict[str, Callable[..., Any]]] = {}
     TYPE_LITERAL_PARSERS = _EveryType()
     FUNCTION_PARSERS = {k: v for k, v in AthenaTrinoParser.FUNCTION_PARSERS.items() if k in _KEEP}
 
@@ -118,14 +121,14 @@ def check_start(sql: str) -> None:
     raise syntax_error(line, col, token, _EXPECTING)
 
 
-def _tokens(sql: str):
+def _tokens(sql: str) -> list[Token]:
     try:
         return Raw().tokenize(sql)
     except TokenError as exc:
         raise CatalogError("SYNTAX_ERROR", f"line 1:1: {exc}") from None
 
 
-def _check_tokens(sql: str, tokens) -> None:
+def _check_tokens(sql: str, tokens: list[Token]) -> None:
     """Mistakes sqlglot forgives but Trino's grammar refuses: a comma before FROM/WHERE/..."""
     for prev, tok in zip(tokens, tokens[1:]):
         if prev.token_type == TokenType.COMMA and tok.text.upper() in _CLAUSES:
@@ -135,7 +138,7 @@ def _check_tokens(sql: str, tokens) -> None:
             raise syntax_error(tok.line, tok.col - len(tok.text) - 1, f"'{tok.text}'")
 
 
-def parse_statement(sql: str) -> exp.Expression:
+def parse_statement(sql: str) -> exp.Expr:
     """One Trino statement (query, CTAS, CREATE VIEW, INSERT) with raw function calls."""
     tokens = _tokens(sql)
     _check_tokens(sql, tokens)
@@ -165,7 +168,7 @@ def _table_function(fn: exp.Anonymous) -> None:
     raise CatalogError("SYNTAX_ERROR", "line 1:1: mismatched input '('. Expecting: <EOF>")
 
 
-def _parse_error(sql: str, tokens, exc: ParseError) -> CatalogError:
+def _parse_error(sql: str, tokens: list[Token], exc: ParseError) -> CatalogError:
     err = (exc.errors or [{}])[0]
     line, col = err.get("line", 1), err.get("col", 1)
     highlight = (err.get("highlight") or "").strip()
@@ -182,7 +185,7 @@ def _parse_error(sql: str, tokens, exc: ParseError) -> CatalogError:
     )
 
 
-def parse_value(text: str) -> exp.Expression:
+def parse_value(text: str) -> exp.Expr:
     """One parameter of EXECUTE ... USING or ExecutionParameters: a single constant value, parsed
     as SQL (so ``'a'' OR ''1''=''1'`` is one string, never SQL text)."""
     ast = parse_statement(f"SELECT {text}")
@@ -195,7 +198,7 @@ def parse_value(text: str) -> exp.Expression:
     return value
 
 
-def parse_values(text: str) -> list[exp.Expression]:
+def parse_values(text: str) -> list[exp.Expr]:
     """The comma-separated values of EXECUTE ... USING."""
     ast = parse_statement(f"SELECT {text}")
     if not isinstance(ast, exp.Select) or any(ast.args.get(k) for k in ("from_", "from", "where")):

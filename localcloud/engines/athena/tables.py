@@ -19,11 +19,13 @@ import re
 import threading
 import zlib
 from collections import OrderedDict
+from typing import TypeVar
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .catalog import CatalogError, TableInfo
+from .catalog import CatalogError, Partition, TableInfo
 from .s3store import S3Object, S3Store
 from .serdes import parse_text, to_array
 from .types import arrow_type, duckdb_type, hive_type
@@ -31,6 +33,14 @@ from .types import arrow_type, duckdb_type, hive_type
 PART_KEY = "__lc_partition"  # the folder of a partition known by its position (see _parquet)
 # Partition values DuckDB reads back from a k=v folder exactly as written (it URL-decodes, and
 # turns __HIVE_DEFAULT_PARTITION__ into NULL).
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+# A Parquet file's (column names, {column: compressed bytes}, footer bytes, leaf schema).
+Footer = tuple[list[str], dict[str, int], int, tuple[tuple[str, str, str], ...]]
+# The objects to read: (partition values, or None for an unpartitioned table; its objects).
+Groups = list[tuple[list[str] | None, list[S3Object]]]
+
 _PLAIN = re.compile(r"(?!__HIVE_DEFAULT_PARTITION__$)(?i:(?!null$))[A-Za-z0-9_.\-]+")
 
 
@@ -60,8 +70,8 @@ class TableReader:
 
     def __init__(self, store: S3Store) -> None:
         self.store = store
-        self._parsed: OrderedDict = OrderedDict()  # (etag, table signature) -> pa.Table
-        self._footers: OrderedDict = OrderedDict()  # etag -> (schema names, {col: bytes}, footer bytes)
+        self._parsed: OrderedDict[tuple[object, ...], pa.Table] = OrderedDict()  # (etag, table signature) -> rows
+        self._footers: OrderedDict[str, Footer] = OrderedDict()  # etag -> its footer
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -69,14 +79,14 @@ class TableReader:
             self._parsed.clear()
             self._footers.clear()
 
-    def _remember(self, cache: OrderedDict, key, value) -> None:
+    def _remember(self, cache: OrderedDict[_K, _V], key: _K, value: _V) -> None:
         with self._lock:
             cache[key] = value
             cache.move_to_end(key)
             while len(cache) > self.MAX_CACHED:
                 cache.popitem(last=False)
 
-    def files(self, table: TableInfo, partitions: list[tuple[list[str], str]] | None):
+    def files(self, table: TableInfo, partitions: list[Partition] | None) -> Groups:
         """[(partition values or None, [S3Object])] for the table or the chosen partitions."""
         if not table.partition_keys:
             return [(None, self.store.list(table.location))]
@@ -87,7 +97,7 @@ class TableReader:
             listed = [self.store.list(loc) if self.store.has_objects(loc) else [] for _, loc in parts]
         return [(values, objs) for (values, _), objs in zip(parts, listed)]
 
-    def _footer(self, obj: S3Object):
+    def _footer(self, obj: S3Object) -> Footer:
         hit = self._footers.get(obj.etag)
         if hit is not None:
             return hit
@@ -123,7 +133,14 @@ class TableReader:
             self._remember(self._parsed, sig, hit)
         return hit
 
-    def source(self, con, name: str, table: TableInfo, partitions, needed: set[str] | None) -> int:
+    def source(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        table: TableInfo,
+        partitions: list[Partition] | None,
+        needed: set[str] | None,
+    ) -> int:
         """Create view ``name`` in DuckDB connection ``con``; returns the bytes scanned."""
         if table.fmt == "unsupported":
             raise CatalogError("NOT_SUPPORTED", f"SerDe {table.serde} is not supported by localcloud")
@@ -148,7 +165,16 @@ class TableReader:
         con.register(name, data)
         return scanned
 
-    def _parquet(self, con, name, table, groups, cols, pcols, needed) -> int:
+    def _parquet(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        name: str,
+        table: TableInfo,
+        groups: Groups,
+        cols: list[tuple[str, str]],
+        pcols: list[tuple[str, str]],
+        needed: set[str] | None,
+    ) -> int:
         """One scan over every file of the chosen partitions, as DuckDB reads a hive table.
 
         Partition values that DuckDB reads back unchanged from a ``k=v`` folder (plain words:
@@ -171,7 +197,7 @@ class TableReader:
         present: dict[str, str] = {}
         for index, (values, objs) in enumerate(groups):
             if plain:
-                folders = [(k, v) for (k, _), v in zip(pcols, values)]
+                folders = [(k, v) for (k, _), v in zip(pcols, values or [])]  # plain: values are there
             else:
                 folders = [(PART_KEY, str(index))] if pcols else []
             for obj in objs:

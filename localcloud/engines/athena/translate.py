@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -29,12 +30,17 @@ from .ttypes import BIGINT, BOOLEAN, DOUBLE, INTEGER, UNKNOWN, T
 
 NOT_SUPPORTED = "NOT_SUPPORTED"
 
+# A DuckDB expression and the Trino type of its value.
+Typed = tuple[exp.Expr, T]
+# One select item: (output name or None, DuckDB expression, Trino type).
+Item = tuple[str | None, exp.Expr, T]
+
 
 def err(code: str, message: str) -> CatalogError:
     return CatalogError(code, message)
 
 
-def where(node: exp.Expression | None) -> str:
+def where(node: exp.Expr | None) -> str:
     """``line L:C`` of a node, as Athena prefixes analysis errors."""
     for n in [node, *node.find_all(exp.Identifier, exp.Literal)] if node is not None else []:
         meta = getattr(n, "meta", None) or {}
@@ -43,15 +49,15 @@ def where(node: exp.Expression | None) -> str:
     return "line 1:1"
 
 
-def not_supported(what: str, node: exp.Expression | None = None) -> CatalogError:
+def not_supported(what: str, node: exp.Expr | None = None) -> CatalogError:
     return err(NOT_SUPPORTED, f"{where(node)}: localcloud cannot run {what} exactly as Athena does")
 
 
-def mismatch(node: exp.Expression, message: str) -> CatalogError:
+def mismatch(node: exp.Expr | None, message: str) -> CatalogError:
     return err("TYPE_MISMATCH", f"{where(node)}: {message}")
 
 
-def only(node: exp.Expression, allowed: set[str]) -> None:
+def only(node: exp.Expr, allowed: set[str]) -> None:
     """Refuse a clause the translator does not handle rather than drop it silently."""
     for key, value in node.args.items():
         if key not in allowed and value not in (None, False, [], ""):
@@ -96,10 +102,10 @@ class Source:
 class Field:
     name: str | None  # Trino column name (lower case); None when it has none
     type: T
-    ref: exp.Expression  # the DuckDB expression that reads it
+    ref: exp.Expr  # the DuckDB expression that reads it
     source: Source | None = None
 
-    def use(self) -> exp.Expression:
+    def use(self) -> exp.Expr:
         if self.source is not None and self.name:
             self.source.needed.add(self.name)
         return self.ref.copy()
@@ -112,16 +118,16 @@ class Relation:
 
 
 class Scope:
-    def __init__(self, parent: Scope | None = None, lambdas: dict | None = None) -> None:
+    def __init__(self, parent: Scope | None = None, lambdas: dict[str, Typed] | None = None) -> None:
         self.parent = parent
         self.relations: list[Relation] = []
         self.merged: dict[str, Field] = {}  # USING columns
         self.star: list[Field] = []  # what SELECT * expands to, in order
         self.ctes: dict[str, tuple[str, list[Field]]] = {}
-        self.lambdas: dict[str, tuple[exp.Expression, T]] = dict(lambdas or {})
+        self.lambdas: dict[str, tuple[exp.Expr, T]] = dict(lambdas or {})
         self.outputs: list[tuple[str | None, Field]] | None = None  # ORDER BY may name these
 
-    def cte(self, name: str):
+    def cte(self, name: str) -> tuple[str, list[Field]] | None:
         s = self
         while s is not None:
             if name in s.ctes:
@@ -136,7 +142,7 @@ class Scope:
 
 @dataclass
 class Translated:
-    node: exp.Expression  # DuckDB query
+    node: exp.Expr  # DuckDB query
     names: list[str]
     types: list[T]
 
@@ -147,9 +153,8 @@ class Translated:
 class Translator:
     """One statement's translation; ``resolve_table(table_node)`` finds a table in Glue."""
 
-    def __init__(self, resolve_table, partitions_of=None) -> None:
+    def __init__(self, resolve_table: Callable[[exp.Table], TableInfo]) -> None:
         self.resolve_table = resolve_table
-        self.partitions_of = partitions_of
         self.sources: list[Source] = []
         self._ids = itertools.count()
         self.in_try = 0
@@ -161,12 +166,12 @@ class Translator:
         return f"{prefix}{next(self._ids)}"
 
     # ---- statements -------------------------------------------------------------------------
-    def query_statement(self, node: exp.Expression) -> Translated:
+    def query_statement(self, node: exp.Expr) -> Translated:
         q, fields = self.query(node, None)
         return Translated(q, [f.name or f"_col{i}" for i, f in enumerate(fields)], [f.type for f in fields])
 
     # ---- queries ------------------------------------------------------------------------------
-    def query(self, node: exp.Expression, parent: Scope | None) -> tuple[exp.Expression, list[Field]]:
+    def query(self, node: exp.Expr, parent: Scope | None) -> tuple[exp.Expr, list[Field]]:
         """A query (SELECT, set operation, VALUES, parenthesised query) -> (DuckDB query, output fields).
 
         Output fields' ``ref`` are DuckDB output column names (``c0``, ``c1``...)."""
@@ -209,7 +214,7 @@ class Translator:
     def _outputs(self, fields: list[Field]) -> list[Field]:
         return [Field(f.name, f.type, col(f"c{i}")) for i, f in enumerate(fields)]
 
-    def values(self, node: exp.Values, scope: Scope) -> tuple[exp.Expression, list[Field]]:
+    def values(self, node: exp.Values, scope: Scope) -> tuple[exp.Expr, list[Field]]:
         rows = []
         for r in node.expressions:
             items = r.expressions if isinstance(r, exp.Tuple) else [r]
@@ -237,7 +242,7 @@ class Translator:
         fields = [Field(None, t, col(f"c{i}")) for i, t in enumerate(types)]
         return sel, fields
 
-    def setop(self, node: exp.SetOperation, scope: Scope) -> tuple[exp.Expression, list[Field]]:
+    def setop(self, node: exp.SetOperation, scope: Scope) -> tuple[exp.Expr, list[Field]]:
         lq, lf = self.query(node.left, scope)
         rq, rf = self.query(node.right, scope)
         kind = {exp.Union: "UNION", exp.Intersect: "INTERSECT", exp.Except: "EXCEPT"}[type(node)]
@@ -268,7 +273,7 @@ class Translator:
         fields = [Field(f.name, t, col(f"c{i}")) for i, (f, t) in enumerate(zip(lf, types))]
         return self._modifiers(out, node, fields, scope), fields
 
-    def _modifiers(self, q: exp.Expression, node: exp.Expression, fields: list[Field], scope: Scope):
+    def _modifiers(self, q: exp.Expr, node: exp.Expr, fields: list[Field], scope: Scope) -> exp.Expr:
         """ORDER BY / LIMIT / OFFSET on a set operation or parenthesised query: output names only."""
         order, limit, offset = node.args.get("order"), node.args.get("limit"), node.args.get("offset")
         if not (order or limit or offset):
@@ -285,7 +290,7 @@ class Translator:
         self._limit(sel, limit, offset, outer)
         return sel
 
-    def _limit(self, sel: exp.Select, limit, offset, scope: Scope) -> None:
+    def _limit(self, sel: exp.Select, limit: exp.Expr | None, offset: exp.Expr | None, scope: Scope) -> None:
         for key, node in (("limit", limit), ("offset", offset)):
             if node is None:
                 continue
@@ -302,7 +307,7 @@ class Translator:
             sel.set(key, cls(expression=duck.number(value.name)))
 
     # ---- SELECT -------------------------------------------------------------------------------
-    def select(self, node: exp.Select, scope: Scope) -> tuple[exp.Expression, list[Field]]:
+    def select(self, node: exp.Select, scope: Scope) -> tuple[exp.Expr, list[Field]]:
         only(node, _SELECT_KEYS)
         out = exp.Select()
         frm = node.args.get("from_") or node.args.get("from")
@@ -318,7 +323,7 @@ class Translator:
             self._boolean(t, "WHERE", node.args["where"])
             out.set("where", exp.Where(this=cond))
         # projections (stars expanded)
-        items: list[tuple[str | None, exp.Expression, T]] = []
+        items: list[tuple[str | None, exp.Expr, T]] = []
         for e in node.expressions:
             items.extend(self.projection(e, scope, len(items)))
         fields = [Field(name, t, col(f"c{i}")) for i, (name, _, t) in enumerate(items)]
@@ -355,11 +360,11 @@ class Translator:
         return out, fields
 
     @staticmethod
-    def _boolean(t: T, clause: str, node) -> None:
+    def _boolean(t: T, clause: str, node: exp.Expr) -> None:
         if t.base not in ("boolean", "unknown"):
             raise mismatch(node, f"{clause} clause must evaluate to a boolean: actual type {t}")
 
-    def projection(self, e: exp.Expression, scope: Scope, index: int):
+    def projection(self, e: exp.Expr, scope: Scope, index: int) -> list[Item]:
         """(name, DuckDB expression, type) for one select item (several for a star)."""
         if isinstance(e, exp.Star):
             if not scope.star:
@@ -390,15 +395,15 @@ class Translator:
         return [(name, node, t)]
 
     @staticmethod
-    def _implicit_name(e: exp.Expression) -> str | None:
+    def _implicit_name(e: exp.Expr) -> str | None:
         if isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
             return e.name.lower()
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Identifier):
             return e.expression.name.lower()
         return None
 
-    def group(self, group: exp.Group, scope: Scope, items) -> exp.Group:
-        def one(e):
+    def group(self, group: exp.Group, scope: Scope, items: list[Item]) -> exp.Group:
+        def one(e: exp.Expr) -> exp.Expr:
             if isinstance(e, exp.Literal) and e.is_int:
                 i = int(e.name)
                 if not 1 <= i <= len(items):
@@ -407,7 +412,7 @@ class Translator:
             node, t = self.expr(e, scope)
             return node
 
-        def sets_of(e):
+        def sets_of(e: exp.Expr) -> list[list[exp.Expr]]:
             """The grouping sets one GROUP BY element stands for (lists of DuckDB expressions)."""
             if isinstance(e, exp.Rollup):
                 cols = [one(x) for x in e.expressions]
@@ -440,7 +445,7 @@ class Translator:
         plain = all(not isinstance(e, (exp.Rollup, exp.Cube, exp.GroupingSets)) for e in elements)
         if plain and group.args.get("all") is not False:
             return exp.Group(expressions=[one(e) for e in elements])
-        combos = [[]]
+        combos: list[list[exp.Expr]] = [[]]
         for e in elements:
             combos = [a + b for a in combos for b in sets_of(e)]
         if group.args.get("all") is False:  # GROUP BY DISTINCT: each distinct set once
@@ -454,7 +459,7 @@ class Translator:
         sets = [exp.Tuple(expressions=c) for c in combos]
         return exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)])
 
-    def order(self, order: exp.Order, scope: Scope, items) -> exp.Order:
+    def order(self, order: exp.Order, scope: Scope, items: list[Item] | None) -> exp.Order:
         out = []
         for o in order.expressions:
             e = o.this
@@ -478,7 +483,7 @@ class Translator:
             out.append(exp.Ordered(this=node, desc=desc, nulls_first=nulls_first if explicit else False))
         return exp.Order(expressions=out)
 
-    def _output_ref(self, e, scope: Scope, items):
+    def _output_ref(self, e: exp.Expr, scope: Scope, items: list[Item] | None) -> exp.Expr | None:
         """An ORDER BY name that is an output column's alias (Trino resolves those first)."""
         if not isinstance(e, exp.Column) or e.table or scope.outputs is None:
             return None
@@ -492,7 +497,7 @@ class Translator:
         return scope.outputs[hits[0]][1].use()
 
     # ---- FROM -----------------------------------------------------------------------------------
-    def from_item(self, node: exp.Expression, scope: Scope) -> exp.Expression:
+    def from_item(self, node: exp.Expr, scope: Scope) -> exp.Expr:
         if isinstance(node, exp.Table):
             return self.table(node, scope)
         if isinstance(node, exp.Subquery):
@@ -508,7 +513,9 @@ class Translator:
             raise not_supported("LATERAL", node)
         raise not_supported(f"{type(node).__name__} in FROM", node)
 
-    def _derived(self, q, fields: list[Field], alias: exp.TableAlias | None, scope: Scope, node) -> exp.Expression:
+    def _derived(
+        self, q: exp.Expr, fields: list[Field], alias: exp.TableAlias | None, scope: Scope, node: exp.Expr
+    ) -> exp.Expr:
         dname = self.fresh()
         names = [f.name for f in fields]
         if alias is not None and alias.columns:
@@ -526,7 +533,7 @@ class Translator:
         )
         return exp.Subquery(this=q, alias=exp.TableAlias(this=ident(dname)))
 
-    def table(self, node: exp.Table, scope: Scope) -> exp.Expression:
+    def table(self, node: exp.Table, scope: Scope) -> exp.Expr:
         only(node, {"this", "db", "catalog", "alias", "sample"})
         sample = node.args.get("sample")
         out = self._table(node, scope)
@@ -534,10 +541,11 @@ class Translator:
             out = self._sampled(out, sample, scope)
         return out
 
-    def _sampled(self, src: exp.Expression, sample: exp.TableSample, scope: Scope) -> exp.Expression:
+    def _sampled(self, src: exp.Expr, sample: exp.TableSample, scope: Scope) -> exp.Expr:
         """TABLESAMPLE BERNOULLI / SYSTEM (p): DuckDB samples the same way (select.html#tablesample)."""
         only(sample, {"method", "percent"})
-        method = (sample.args.get("method").name if sample.args.get("method") else "").upper()
+        method_node = sample.args.get("method")
+        method = (method_node.name if method_node else "").upper()
         pct = sample.args.get("percent")
         if method not in ("BERNOULLI", "SYSTEM") or not (isinstance(pct, exp.Literal) and not pct.is_string):
             raise not_supported(f"TABLESAMPLE {sample.sql(dialect='trino')}", sample)
@@ -560,7 +568,7 @@ class Translator:
         scope.star[-len(fields) :] = fields
         return exp.Subquery(this=q, alias=exp.TableAlias(this=ident(dname)))
 
-    def _table(self, node: exp.Table, scope: Scope) -> exp.Expression:
+    def _table(self, node: exp.Table, scope: Scope) -> exp.Expr:
         name = node.name.lower()
         alias = node.alias.lower() if node.alias else None
         cte = scope.cte(name) if not node.db else None
@@ -597,7 +605,7 @@ class Translator:
         scope.add(Relation(qual, fields))
         return exp.Table(this=ident(src.name))
 
-    def _hidden_table(self, node: exp.Table, scope: Scope, alias) -> exp.Expression:
+    def _hidden_table(self, node: exp.Table, scope: Scope, alias: str | None) -> exp.Expr:
         base, _, kind = node.name.partition("$")
         if kind.lower() != "partitions":
             raise err("TABLE_NOT_FOUND", f"{where(node)}: Table '{node.name}' does not exist")
@@ -676,7 +684,7 @@ class Translator:
             out.set("on", exp.true())
         return out
 
-    def unnest(self, node: exp.Unnest, scope: Scope) -> exp.Expression:
+    def unnest(self, node: exp.Unnest, scope: Scope) -> exp.Expr:
         """UNNEST(a1, a2, ...) [WITH ORDINALITY]: arrays side by side (shorter ones padded with
         NULL), a map as (key, value), an array of rows as one column per field."""
         only(node, {"expressions", "alias", "offset"})
@@ -693,7 +701,8 @@ class Translator:
             and len(names) == len(args) + (1 if ordinality else 0)
             and any(t.base == "array" and t.element.base == "row" and len(t.element.params) > 1 for _, t in args)
         )
-        cols = []
+        # (name, type, how to read it: (kind, source list) or, a row's field, ("row", list, index, row type))
+        cols: list[tuple[str | None, T, tuple[str, exp.Expr] | tuple[str, exp.Expr, int, T]]] = []
         for a, t in args:
             if t.base == "array":
                 e = t.element
@@ -711,9 +720,10 @@ class Translator:
                 raise err("TYPE_MISMATCH", f"{where(node)}: Cannot unnest type: {t}")
         width = len(cols) + (1 if ordinality else 0)
         if names and len(names) != width:
+            alias_name = alias.name if alias is not None else ""  # names come from an alias
             raise err(
                 "MISMATCHED_COLUMN_ALIASES",
-                f"{where(node)}: Column alias list has {len(names)} entries but '{alias.name}' "
+                f"{where(node)}: Column alias list has {len(names)} entries but '{alias_name}' "
                 f"has {width} columns available",
             )
         # one lateral subquery: unnest the source lists side by side in a SELECT list
@@ -727,7 +737,7 @@ class Translator:
             else:
                 lst = src.copy()
             lists.append((key, lst))
-        uniq = []
+        uniq: list[tuple[int, exp.Expr]] = []
         for key, lst in lists:
             if key not in [k for k, _ in uniq]:
                 uniq.append((key, lst))
@@ -754,7 +764,7 @@ class Translator:
             k = [key for key, _ in uniq].index(id(spec[1]))
             u = col(f"u{k}", inner_alias)
             kind = spec[0]
-            if kind == "row":
+            if len(spec) == 4:  # a row's field
                 value = call("struct_extract", u, string(ttypes.field_name(spec[3], spec[2])))
             elif kind == "mapk":
                 value = call("struct_extract", u, string("key"))
@@ -784,7 +794,7 @@ class Translator:
             s = s.parent
         return None
 
-    def column(self, node: exp.Expression, scope: Scope) -> tuple[exp.Expression, T]:
+    def column(self, node: exp.Column | _ColumnPath, scope: Scope) -> Typed:
         parts = [p.name.lower() for p in node.parts]
         text = ".".join(parts)
         if parts[-1] in ("$path", "$file_size", "$file_modified_time", "$partition", "$bucket"):
@@ -805,7 +815,7 @@ class Translator:
             "requested resources",
         )
 
-    def _in_scope(self, s: Scope, parts: list[str], node):
+    def _in_scope(self, s: Scope, parts: list[str], node: exp.Column | _ColumnPath) -> Typed | None:
         # qualified by a relation name (1 to 3 parts of qualifier)
         for k in (3, 2, 1):
             if len(parts) > k:
@@ -830,7 +840,7 @@ class Translator:
             return self._deref(hits[0].use(), hits[0].type, parts[1:], node)
         return None
 
-    def _deref(self, base: exp.Expression, t: T, path: list[str], node) -> tuple[exp.Expression, T]:
+    def _deref(self, base: exp.Expr, t: T, path: list[str], node: exp.Column | _ColumnPath | exp.Dot) -> Typed:
         for name in path:
             if t.base != "row":
                 raise err(
@@ -846,7 +856,7 @@ class Translator:
         return base, t
 
     # ---- coercion ---------------------------------------------------------------------------------
-    def coerce(self, node: exp.Expression, src: T, dst: T) -> exp.Expression:
+    def coerce(self, node: exp.Expr, src: T, dst: T) -> exp.Expr:
         """An implicit conversion Trino applies (numeric widening, varchar lengths, date -> timestamp)."""
         if src == dst:
             return node
@@ -868,7 +878,7 @@ class Translator:
             return self.functions.map_convert(self, node, src, dst, explicit=False)
         return cast(node, dst)
 
-    def unify(self, typed: list[tuple[exp.Expression, T]], node, message: str) -> tuple[list[exp.Expression], T]:
+    def unify(self, typed: list[Typed], node: exp.Expr, message: str) -> tuple[list[exp.Expr], T]:
         """Coerce expressions to their common super type (or fail with ``message``)."""
         t = UNKNOWN
         for _, ti in typed:
@@ -879,7 +889,7 @@ class Translator:
         return [self.coerce(n, ti, t) for n, ti in typed], t
 
     # ---- expressions ---------------------------------------------------------------------------------
-    def expr(self, node: exp.Expression, scope: Scope) -> tuple[exp.Expression, T]:
+    def expr(self, node: exp.Expr, scope: Scope) -> tuple[exp.Expr, T]:
         handler = getattr(self, f"_e_{type(node).__name__}", None)
         if handler is None:
             for cls in type(node).__mro__[1:]:
@@ -891,7 +901,7 @@ class Translator:
         return handler(node, scope)
 
     # literals
-    def _e_Literal(self, node: exp.Literal, scope):
+    def _e_Literal(self, node: exp.Literal, scope: Scope) -> Typed:
         if node.is_string:
             return string(node.this), ttypes.varchar(len(node.this))
         text = node.this
@@ -908,33 +918,33 @@ class Translator:
             return duck.cast(string(text), "DOUBLE"), DOUBLE
         return self.functions.decimal_literal(text, node)
 
-    def _e_Boolean(self, node, scope):
+    def _e_Boolean(self, node: exp.Boolean, scope: Scope) -> Typed:
         return exp.Boolean(this=node.this), BOOLEAN
 
-    def _e_Null(self, node, scope):
+    def _e_Null(self, node: exp.Null, scope: Scope) -> Typed:
         return duck.null(), UNKNOWN
 
-    def _e_HexString(self, node, scope):
+    def _e_HexString(self, node: exp.HexString, scope: Scope) -> Typed:
         return call("unhex", string(node.this)), ttypes.VARBINARY
 
-    def _e_Paren(self, node, scope):
+    def _e_Paren(self, node: exp.Paren, scope: Scope) -> Typed:
         inner, t = self.expr(node.this, scope)
         return exp.Paren(this=inner), t
 
-    def _e_Column(self, node, scope):
+    def _e_Column(self, node: exp.Column, scope: Scope) -> Typed:
         if isinstance(node.this, exp.Star):
             raise err("SYNTAX_ERROR", f"{where(node)}: mismatched input '*'")
         return self.column(node, scope)
 
-    def _e_Identifier(self, node, scope):  # a lambda parameter as sqlglot leaves it
+    def _e_Identifier(self, node: exp.Identifier, scope: Scope) -> Typed:  # a lambda parameter as sqlglot leaves it
         return self.column(exp.Column(this=node), scope)
 
-    def _e_Dot(self, node, scope):
+    def _e_Dot(self, node: exp.Dot, scope: Scope) -> Typed:
         if isinstance(node.expression, exp.Star):
             raise err("SYNTAX_ERROR", f"{where(node)}: mismatched input '*'")
         # a.b.c.d... parsed as Dot(Column, Identifier): a column path, or a field of an expression
-        path = []
-        n = node
+        path: list[exp.Expr] = []
+        n: exp.Expr = node
         while isinstance(n, exp.Dot):
             path.insert(0, n.expression)
             n = n.this
@@ -943,14 +953,14 @@ class Translator:
         base, t = self.expr(n, scope)
         return self._deref(base, t, [p.name.lower() for p in path], node)
 
-    def _e_Placeholder(self, node, scope):
+    def _e_Placeholder(self, node: exp.Placeholder, scope: Scope) -> Typed:
         raise err(
             "INVALID_PARAMETER_USAGE",
             f"{where(node)}: Incorrect number of parameters: expected {1} but found 0",
         )
 
     # operators, functions, casts: functions.py (it knows every Trino rule they follow)
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Callable[[exp.Expr, Scope], Typed]:
         if name.startswith("_e_"):
             handler = self.functions.EXPRESSIONS.get(name[3:])
             if handler is not None:
@@ -964,10 +974,10 @@ class Translator:
 class _ColumnPath(exp.Expression):
     """A column reference of more than four parts (a.b.c.d...), for :meth:`Translator.column`."""
 
-    def __init__(self, parts):
+    def __init__(self, parts: list[exp.Expr]) -> None:
         super().__init__()
         self._parts = parts
 
     @property
-    def parts(self):
+    def parts(self) -> list[exp.Expr]:
         return self._parts

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
@@ -39,7 +41,8 @@ class T:
     """
 
     base: str
-    params: tuple = ()
+    # Heterogeneous by base (see above): ints, Ts or (name, T) pairs; read by position.
+    params: tuple[Any, ...] = ()
 
     # ---- names -----------------------------------------------------------------------------
     def __str__(self) -> str:
@@ -114,7 +117,7 @@ class T:
     def element(self) -> T:
         return self.params[0]
 
-    def with_params(self, *params) -> T:
+    def with_params(self, *params: object) -> T:
         return T(self.base, tuple(params))
 
 
@@ -142,7 +145,7 @@ def map_of(k: T, v: T) -> T:
     return T("map", (k, v))
 
 
-def row(fields) -> T:
+def row(fields: Iterable[tuple[str | None, T]]) -> T:
     return T("row", tuple((n.lower() if n else None, t) for n, t in fields))
 
 
@@ -212,6 +215,7 @@ def _numeric_super(a: T, b: T) -> T:
     if a.is_integer and b.is_integer:
         return a if _INT_RANK[a.base] >= _INT_RANK[b.base] else b
     da, db = as_decimal(a), as_decimal(b)
+    assert da is not None and db is not None  # integers and decimals: real/double returned above
     (pa, sa), (pb, sb) = da.params, db.params
     scale = max(sa, sb)
     return decimal(min(MAX_DECIMAL, max(pa - sa, pb - sb) + scale), scale)
@@ -222,13 +226,15 @@ def can_coerce(src: T, dst: T) -> bool:
     if src == dst or src.base == "unknown":
         return True
     if dst.base == "varchar" and src.is_string:
-        return not dst.params or (src.params and src.params[0] <= dst.params[0])
+        return not dst.params or bool(src.params and src.params[0] <= dst.params[0])
     if src.is_numeric and dst.is_numeric:
         if dst.base == "decimal" and src.base == "decimal":
             (p1, s1), (p2, s2) = src.params, dst.params
             return s1 <= s2 and p1 - s1 <= p2 - s2
         if dst.base == "decimal" and src.is_integer:
-            return can_coerce(as_decimal(src), dst)
+            src_decimal = as_decimal(src)
+            assert src_decimal is not None  # every integer type has its decimal
+            return can_coerce(src_decimal, dst)
         return common_super_type(src, dst) == dst
     if src.base == dst.base and src.base in ("array", "map", "row") and len(src.params) == len(dst.params):
         if src.base == "row":
@@ -289,7 +295,7 @@ def from_datatype(dt: exp.DataType, hive: bool = False) -> T:
     if t == _DT.MAP:
         return map_of(from_datatype(dt.expressions[0], hive), from_datatype(dt.expressions[1], hive))
     if t == _DT.STRUCT:
-        fields = []
+        fields: list[tuple[str | None, T]] = []
         for f in dt.expressions:
             if isinstance(f, exp.ColumnDef):
                 fields.append((f.name, from_datatype(f.args["kind"], hive)))

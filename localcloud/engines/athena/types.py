@@ -15,13 +15,18 @@ import datetime as dt
 import decimal
 import functools
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
 from .catalog import CatalogError
+from .ttypes import T
+
+# One value as pyarrow's to_pylist() gives it (None, bool, int, float, Decimal, str, bytes, date,
+# datetime, time, timedelta, MonthDayNano, list, dict, [(key, value)]...): the type beside it says which.
+Value = Any
 
 # ---- Hive type strings --------------------------------------------------------------------
 
@@ -166,7 +171,7 @@ def java_double(x: float, single: bool = False) -> str:
     return f"{'-' if sign else ''}{mant}E{d.adjusted()}"
 
 
-def format_value(v, t: pa.DataType) -> str | None:
+def format_value(v: Value, t: pa.DataType) -> str | None:
     if v is None:
         return None
     if isinstance(v, bool):
@@ -199,7 +204,7 @@ def _ts_text(v: dt.datetime, precision: int) -> str:
     return v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond:06d}"[:digits]
 
 
-def _interval_text(v, base: str) -> str:
+def _interval_text(v: Value, base: str) -> str:
     months, days, nanos = (v.months, v.days, v.nanoseconds) if hasattr(v, "months") else (0, v.days, 0)
     if isinstance(v, dt.timedelta):
         days, nanos = v.days, (v.seconds * 10**6 + v.microseconds) * 1000
@@ -228,10 +233,13 @@ def _zone_local(instant: dt.datetime, zone: str) -> dt.datetime:
     return instant.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def format_trino(v, t) -> str | None:
+def format_trino(v: Value, t: T) -> str | None:
     """One value of Trino type ``t`` as GetQueryResults prints it (tests/athena_conformance/README)."""
-    if v is None:
-        return None
+    return None if v is None else format_present(v, t)
+
+
+def format_present(v: Value, t: T) -> str:
+    """A value that is not NULL, as :func:`format_trino` prints it."""
     b = t.base
     if b == "boolean":
         return "true" if v else "false"
@@ -274,6 +282,6 @@ def format_trino(v, t) -> str | None:
     return str(v)
 
 
-def _nested(v, t) -> str:
+def _nested(v: Value, t: T) -> str:
     text = format_trino(v, t)
     return "null" if text is None else text

@@ -74,14 +74,23 @@ def pytest_sessionstart(session):
     os.environ.update(LAB_DIR=lab_dir, LOCALCLOUD_PORT=str(testing.free_port()), LAB_TARGET="local")
     for var in ("LAB_AWS_CONFIRM", "AWS_ENDPOINT_URL", *labcontract.CLIENT_ENV_UNSET):
         os.environ.pop(var, None)
+    _state.update(lab_dir=lab_dir)
+
+
+def _start_localcloud() -> None:
+    """The session's localcloud, started before the first test that may use it (a session of
+    ``no_localcloud`` tests only, e.g. lab 07's handler tests run from the notebook, starts none)."""
     # --fresh: a snapshot in this (new) folder can only be a leftover; tests start empty, always
     started = _localcloud("start", "--json", "--fresh")
     if started.returncode != 0:
-        raise pytest.UsageError(f"could not start localcloud for the tests:\n{started.stderr}")
-    _state.update(lab_dir=lab_dir, status=json.loads(started.stdout))
+        pytest.exit(f"could not start localcloud for the tests:\n{started.stderr}", returncode=3)
+    _state.update(status=json.loads(started.stdout))
 
 
+@pytest.hookimpl(tryfirst=True)  # before fixtures are set up: they may call localcloud
 def pytest_runtest_setup(item):
+    if "lab_dir" in _state and "status" not in _state and item.get_closest_marker("no_localcloud") is None:
+        _start_localcloud()
     if not item.config.getoption("--lab-fresh-each") or not hasattr(item, "cell"):
         return
     if item.nodeid.endswith("::Cell 0"):
@@ -178,6 +187,7 @@ def moto_in_process(monkeypatch):
 
 def pytest_sessionfinish(session, exitstatus):
     if "status" not in _state:
+        shutil.rmtree(_state.get("lab_dir", ""), ignore_errors=True)
         return
     pgid = _state["status"]["pid"]
     _localcloud("stop")

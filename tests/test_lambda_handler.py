@@ -14,6 +14,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+pytestmark = pytest.mark.no_localcloud  # lab 07 runs this file from the notebook: no localcloud to start
+
 ROOT = Path(__file__).resolve().parent.parent
 QID = "11111111-2222-3333-4444-555555555555"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:lab07-sales-summary"

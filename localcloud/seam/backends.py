@@ -8,18 +8,17 @@ absence that is an ordinary answer (a dict lookup).  Anything else moto raises p
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal, overload
 
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.utils import get_backend as _lambda_backend
 from moto.backends import get_backend
+from moto.core.base_backend import BackendDict
 from moto.core.utils import utcnow
 from moto.ec2.exceptions import InvalidInstanceIdError
 from moto.iam.exceptions import NotFoundException as IamNotFound
-from moto.rds.models import DBInstance as RdsInstance
-from moto.rds.models import Event as RdsEvent
 from moto.s3.exceptions import MissingBucket
-from moto.s3.models import FakeKey
 from moto.secretsmanager.exceptions import SecretNotFoundException
 from moto.sns.exceptions import TopicNotFound
 from moto.sqs.exceptions import QueueDoesNotExist
@@ -27,6 +26,41 @@ from moto.utilities.utils import get_partition
 
 from .. import config
 from ..security_groups import Rule
+from .models import (
+    AthenaBackend,
+    AthenaWorkGroup,
+    BaseBackend,
+    Ec2Backend,
+    Ec2Image,
+    Ec2Instance,
+    Ec2SecurityGroup,
+    EventSourceMapping,
+    GlueBackend,
+    GlueCrawler,
+    GlueTable,
+    IamBackend,
+    IamRole,
+    LambdaBackend,
+    LambdaFunction,
+    LogsBackend,
+    NamedQuery,
+    RdsBackend,
+    RdsEvent,
+    RdsInstance,
+    RdsParameterGroup,
+    RedshiftBackend,
+    RedshiftCluster,
+    S3Backend,
+    S3Bucket,
+    S3NotificationConfiguration,
+    S3Object,
+    SecretsManagerBackend,
+    SnsBackend,
+    SqsBackend,
+    SqsMessage,
+    SqsQueue,
+    SsmBackend,
+)
 
 
 class NotFound(LookupError):
@@ -37,35 +71,76 @@ class NotFound(LookupError):
         self.kind, self.name = kind, name
 
 
-def backend(service: str, region: str = config.REGION, account: str = config.ACCOUNT_ID):
+@overload
+def backend(
+    service: Literal["athena"], region: str = config.REGION, account: str = config.ACCOUNT_ID
+) -> AthenaBackend: ...
+@overload
+def backend(service: Literal["ec2"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> Ec2Backend: ...
+@overload
+def backend(service: Literal["glue"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> GlueBackend: ...
+@overload
+def backend(service: Literal["iam"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> IamBackend: ...
+@overload
+def backend(
+    service: Literal["lambda"], region: str = config.REGION, account: str = config.ACCOUNT_ID
+) -> LambdaBackend: ...
+@overload
+def backend(service: Literal["logs"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> LogsBackend: ...
+@overload
+def backend(service: Literal["rds"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> RdsBackend: ...
+@overload
+def backend(
+    service: Literal["redshift"], region: str = config.REGION, account: str = config.ACCOUNT_ID
+) -> RedshiftBackend: ...
+@overload
+def backend(service: Literal["s3"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> S3Backend: ...
+@overload
+def backend(
+    service: Literal["secretsmanager"], region: str = config.REGION, account: str = config.ACCOUNT_ID
+) -> SecretsManagerBackend: ...
+@overload
+def backend(service: Literal["sns"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> SnsBackend: ...
+@overload
+def backend(service: Literal["sqs"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> SqsBackend: ...
+@overload
+def backend(service: Literal["ssm"], region: str = config.REGION, account: str = config.ACCOUNT_ID) -> SsmBackend: ...
+@overload
+def backend(service: str, region: str = config.REGION, account: str = config.ACCOUNT_ID) -> BaseBackend: ...
+def backend(service: str, region: str = config.REGION, account: str = config.ACCOUNT_ID) -> BaseBackend:
     """moto's backend for ``service`` in ``account`` and ``region``.
 
     Global services (S3, IAM, STS, Budgets, ...) are keyed by *partition* in moto 5 (``aws``),
-    not by region: the key is whichever of the two moto's backend dictionary knows.
+    not by region: the key is whichever of the two moto's backend dictionary knows.  A literal
+    service name gives moto's own backend class (``backend("rds")`` is an ``RdsBackend``).
     """
     if service == "lambda":  # moto picks its Docker-less backend from its own configuration
         return _lambda_backend(account, region)
-    per_account = get_backend(service)[account]
+    # moto's get_backend is overloaded on its literal service names only; any other str is
+    # looked up the same way at run time (the contract check passes names from a table).
+    backends: BackendDict[BaseBackend] = get_backend(service)  # type: ignore[call-overload]
+    per_account = backends[account]
     return per_account[region if region in per_account.regions else get_partition(region)]
 
 
 # ---- EC2 --------------------------------------------------------------------------------------
 
 
-def ec2_instance(instance_id: str, region: str = config.REGION):
+def ec2_instance(instance_id: str, region: str = config.REGION) -> Ec2Instance:
     try:
         return backend("ec2", region).get_instance(instance_id)
     except InvalidInstanceIdError:
         raise NotFound("ec2 instance", instance_id) from None
 
 
-def ec2_image(image_id: str, region: str = config.REGION):
+def ec2_image(image_id: str, region: str = config.REGION) -> Ec2Image | None:
     """The AMI, or None when moto does not know it (an instance may outlive its AMI)."""
     return backend("ec2", region).amis.get(image_id)
 
 
-def ec2_key_material(key_name: str, region: str = config.REGION) -> str:
-    """The public key (OpenSSH text) of a key pair."""
+def ec2_key_material(key_name: str, region: str = config.REGION) -> bytes | str:
+    """The public key (OpenSSH line) of a key pair: bytes when moto made it, the request's text
+    when ImportKeyPair gave it (moto stores ``PublicKeyMaterial`` as it comes)."""
     kp = backend("ec2", region).key_pairs.get(key_name)
     if kp is None:
         raise NotFound("ec2 key pair", key_name)
@@ -77,7 +152,8 @@ def ec2_set_tag(resource_id: str, key: str, value: str, region: str = config.REG
 
 
 def ec2_remove_tag(resource_id: str, key: str, region: str = config.REGION) -> None:
-    backend("ec2", region).delete_tags([resource_id], {key: None})
+    # moto annotates the values as str; None deletes the tag whatever its value (moto's own test)
+    backend("ec2", region).delete_tags([resource_id], {key: None})  # type: ignore[dict-item]
 
 
 def ec2_instance_states(region: str = config.REGION) -> dict[str, str]:
@@ -89,7 +165,7 @@ def ec2_group_exists(group_id: str, region: str = config.REGION) -> bool:
     return backend("ec2", region).get_security_group_from_id(group_id) is not None
 
 
-def _rules(groups) -> list[Rule]:
+def _rules(groups: Iterable[Ec2SecurityGroup]) -> list[Rule]:
     """moto's ingress rules as the policy's plain rules (one source per moto rule)."""
     out = []
     for g in groups:
@@ -99,14 +175,14 @@ def _rules(groups) -> list[Rule]:
     return out
 
 
-def ec2_ingress_rules(group_ids, region: str = config.REGION) -> list[Rule]:
+def ec2_ingress_rules(group_ids: Iterable[str], region: str = config.REGION) -> list[Rule]:
     """The ingress rules of these security groups now (a group that no longer exists has none)."""
     ec2 = backend("ec2", region)
     groups = [g for g in (ec2.get_security_group_from_id(gid) for gid in group_ids) if g is not None]
     return _rules(groups)
 
 
-def ec2_ingress_group_refs(group_ids, region: str = config.REGION) -> list[tuple[Rule, str]]:
+def ec2_ingress_group_refs(group_ids: Iterable[str], region: str = config.REGION) -> list[tuple[Rule, str]]:
     """The ingress rules of these security groups whose source is another security group, as
     (the rule without a source, the referenced group's id): traffic from inside the VPC."""
     ec2 = backend("ec2", region)
@@ -130,7 +206,7 @@ def ec2_default_vpc_cidr(region: str = config.REGION) -> str | None:
     return vpc.cidr_block if vpc is not None else None
 
 
-def ec2_instance_ingress_rules(instance) -> list[Rule]:
+def ec2_instance_ingress_rules(instance: Ec2Instance) -> list[Rule]:
     """The ingress rules of every security group of an instance (its own and its interfaces')."""
     groups = {g.id: g for g in instance.security_groups if hasattr(g, "ingress_rules")}
     for nic in instance.nics.values():
@@ -141,7 +217,7 @@ def ec2_instance_ingress_rules(instance) -> list[Rule]:
 # ---- RDS --------------------------------------------------------------------------------------
 
 
-def find_db_instance(ident: str, region: str = config.REGION):
+def find_db_instance(ident: str, region: str = config.REGION) -> RdsInstance | None:
     """moto's DB instance (identifiers are case-insensitive), or None."""
     return backend("rds", region).databases.get(ident.lower())
 
@@ -156,19 +232,21 @@ def db_parameters(group_name: str | None, region: str = config.REGION) -> dict[s
     }
 
 
-def find_db_parameter_group(name: str, region: str = config.REGION):
+def find_db_parameter_group(name: str, region: str = config.REGION) -> RdsParameterGroup | None:
     """moto's DB parameter group (names are case-insensitive), or None."""
     return backend("rds", region).db_parameter_groups.get(name.lower())
 
 
-def db_create_parameter_group(name: str, family: str, description: str, region: str = config.REGION):
+def db_create_parameter_group(
+    name: str, family: str, description: str, region: str = config.REGION
+) -> RdsParameterGroup:
     """A DB parameter group as RDS makes its default ones (``default.mysql8.4``), in moto's state."""
     return backend("rds", region).create_db_parameter_group(
         {"db_parameter_group_name": name, "db_parameter_group_family": family, "description": description, "tags": []}
     )
 
 
-def db_user_parameters(group) -> dict[str, dict]:
+def db_user_parameters(group: RdsParameterGroup) -> dict[str, dict[str, Any]]:
     """What ``modify_db_parameter_group`` set in a group: name -> {"ParameterValue", "ApplyMethod", ...}."""
     return {name: dict(spec) for name, spec in group.parameters.items()}
 
@@ -183,7 +261,7 @@ def db_set_default_engine_version(engine: str, version: str) -> None:
     RdsInstance.default_engine_versions[engine] = version
 
 
-def db_set_managed_secret(db, value: str) -> None:
+def db_set_managed_secret(db: RdsInstance, value: str) -> None:
     """Put ``value`` in the secret moto made for ``ManageMasterUserPassword`` (every version)."""
     secret = db.master_user_secret.secret
     secret.secret_string = value
@@ -196,16 +274,16 @@ def db_set_managed_secret(db, value: str) -> None:
 _LIFECYCLE_ATTR = "engine_lifecycle_support"
 
 
-def db_lifecycle(db) -> str | None:
+def db_lifecycle(db: RdsInstance) -> str | None:
     """The EngineLifecycleSupport recorded for a DB instance (None: none recorded)."""
     return getattr(db, _LIFECYCLE_ATTR, None)
 
 
-def db_set_lifecycle(db, value: str) -> None:
+def db_set_lifecycle(db: RdsInstance, value: str) -> None:
     setattr(db, _LIFECYCLE_ATTR, value)
 
 
-def db_unshare_replica_lists(db) -> None:
+def db_unshare_replica_lists(db: RdsInstance) -> None:
     """moto's read replica is a shallow copy of its source: give it lists of its own."""
     for attr in ("vpc_security_group_ids", "tags"):
         if isinstance(getattr(db, attr, None), list):
@@ -233,12 +311,12 @@ def db_forget(ident: str, region: str = config.REGION) -> None:
     rds.delete_db_instance(db.db_instance_identifier, None, True)
 
 
-def db_tags(db) -> dict[str, str]:
+def db_tags(db: RdsInstance) -> dict[str, str]:
     """A DB instance's tags as a dict (moto keeps RDS's list of Key/Value pairs)."""
     return {t["Key"]: t["Value"] for t in (getattr(db, "tags", None) or []) if "Key" in t}
 
 
-def db_instances(region: str = config.REGION) -> list:
+def db_instances(region: str = config.REGION) -> list[RdsInstance]:
     return list(backend("rds", region).databases.values())
 
 
@@ -261,12 +339,12 @@ def db_add_event(ident: str, message: str, categories: list[str], region: str = 
 # ---- Redshift (provisioned clusters; moto has no Redshift Serverless) ---------------------------
 
 
-def find_redshift_cluster(ident: str, region: str = config.REGION):
+def find_redshift_cluster(ident: str, region: str = config.REGION) -> RedshiftCluster | None:
     """moto's provisioned cluster, or None."""
     return backend("redshift", region).clusters.get(ident)
 
 
-def redshift_clusters(region: str = config.REGION) -> list:
+def redshift_clusters(region: str = config.REGION) -> list[RedshiftCluster]:
     return list(backend("redshift", region).clusters.values())
 
 
@@ -277,7 +355,7 @@ def redshift_forget(ident: str, region: str = config.REGION) -> None:
         rs.delete_cluster(cluster_identifier=ident, skip_final_snapshot=True, final_cluster_snapshot_identifier=None)
 
 
-def redshift_tags(cluster) -> dict[str, str]:
+def redshift_tags(cluster: RedshiftCluster) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in (getattr(cluster, "tags", None) or []) if "Key" in t}
 
 
@@ -297,7 +375,9 @@ def secret_create_managed(
 def secret_value(secret_id: str, region: str = config.REGION) -> str:
     """The current SecretString of a secret (by ARN or name)."""
     try:
-        return backend("secretsmanager", region).get_secret_value(secret_id, None, None).get("SecretString") or ""
+        # moto annotates version id and stage as str; None (the current version) is what it expects
+        value = backend("secretsmanager", region).get_secret_value(secret_id, None, None)  # type: ignore[arg-type]
+        return value.get("SecretString") or ""
     except SecretNotFoundException:
         raise NotFound("secretsmanager secret", secret_id) from None
 
@@ -313,11 +393,13 @@ def secret_delete(secret_id: str, region: str = config.REGION) -> None:
 # ---- Athena and the Glue Data Catalog ------------------------------------------------------
 
 
-def find_workgroup(name: str, region: str = config.REGION):
+def find_workgroup(name: str, region: str = config.REGION) -> AthenaWorkGroup | None:
     return backend("athena", region).work_groups.get(name)
 
 
-def athena_update_workgroup(wg, description: str | None, state: str | None, updates: dict) -> None:
+def athena_update_workgroup(
+    wg: AthenaWorkGroup, description: str | None, state: str | None, updates: dict[str, Any]
+) -> None:
     """UpdateWorkGroup on moto's workgroup (moto has no such call): description, state and the
     ConfigurationUpdates of the API (``ResultConfigurationUpdates`` merged, ``Remove*`` honoured)."""
     if description is not None:
@@ -350,31 +432,31 @@ def athena_data_catalogs(region: str = config.REGION) -> list[tuple[str, str]]:
     return [(c.name, c.type) for c in backend("athena", region).data_catalogs.values()]
 
 
-def athena_named_queries(region: str = config.REGION) -> dict:
+def athena_named_queries(region: str = config.REGION) -> dict[str, NamedQuery]:
     """moto's saved queries (NamedQueryId -> model with name, description, database,
     query_string, workgroup); the Athena engine answers the calls moto lacks from it."""
     return backend("athena", region).named_queries
 
 
-def glue(region: str = config.REGION):
+def glue(region: str = config.REGION) -> GlueBackend:
     return backend("glue", region)
 
 
-def glue_partitions(table) -> list[tuple[list[str], dict]]:
+def glue_partitions(table: GlueTable) -> list[tuple[list[str], dict[str, Any]]]:
     """(values, PartitionInput) of every partition of a moto Glue table."""
     return [(list(p.values), p.partition_input) for p in list(table.partitions.values())]
 
 
-def glue_has_partition(table, values: list[str]) -> bool:
+def glue_has_partition(table: GlueTable, values: list[str]) -> bool:
     # moto keys a table's partitions by str() of the list of values
     return str(list(values)) in table.partitions
 
 
-def find_crawler(name: str, region: str = config.REGION):
+def find_crawler(name: str, region: str = config.REGION) -> GlueCrawler | None:
     return glue(region).crawlers.get(name)
 
 
-def glue_job(name: str, region: str = config.REGION) -> dict | None:
+def glue_job(name: str, region: str = config.REGION) -> dict[str, Any] | None:
     """A Glue job definition in GetJob's shape (moto's), or None when there is no such job."""
     job = glue(region).jobs.get(name)
     return None if job is None else job.as_dict()
@@ -413,7 +495,7 @@ _JOB_UPDATE = {
 _JOB_UPDATE_EMPTY = {"execution_property": {}, "default_arguments": {}, "execution_class": "STANDARD"}
 
 
-def glue_update_job(name: str, update: dict, region: str = config.REGION) -> None:
+def glue_update_job(name: str, update: dict[str, Any], region: str = config.REGION) -> None:
     """UpdateJob (moto has none): replace the job's definition with ``update`` (a JobUpdate)."""
     job = glue(region).jobs.get(name)
     if job is None:
@@ -426,7 +508,7 @@ def glue_update_job(name: str, update: dict, region: str = config.REGION) -> Non
 # ---- S3 ---------------------------------------------------------------------------------------
 
 
-def s3_bucket(name: str):
+def s3_bucket(name: str) -> S3Bucket:
     try:
         return backend("s3").get_bucket(name)
     except MissingBucket:
@@ -437,7 +519,7 @@ def s3_bucket_exists(name: str) -> bool:
     return name in backend("s3").buckets
 
 
-def s3_keys_snapshot(bucket_name: str) -> dict:
+def s3_keys_snapshot(bucket_name: str) -> dict[str, Any]:
     """key -> current object of a bucket, copied at one instant.
 
     moto keeps a bucket's keys in a ``_VersionedKeyStore`` (a dict of version lists, the current
@@ -456,7 +538,7 @@ def s3_objects(bucket_name: str, prefix: str) -> Iterator[tuple[str, int, str]]:
     """(key, size, etag) of the current version of every object under ``prefix``; delete
     markers left out.  Never touches an object's bytes; safe while others write the bucket."""
     for key, obj in s3_keys_snapshot(bucket_name).items():
-        if key.startswith(prefix) and isinstance(obj, FakeKey):
+        if key.startswith(prefix) and isinstance(obj, S3Object):
             yield key, obj.size, obj.etag.strip('"')
 
 
@@ -469,16 +551,16 @@ def s3_put(bucket_name: str, key: str, body: bytes) -> None:
     backend("s3").put_object(bucket_name, key, body)
 
 
-def s3_notification(bucket_name: str):
+def s3_notification(bucket_name: str) -> S3NotificationConfiguration | None:
     """The bucket's notification configuration (moto's object; None when there is none)."""
     return s3_bucket(bucket_name).notification_configuration
 
 
-def s3_set_notification(bucket_name: str, conf) -> None:
+def s3_set_notification(bucket_name: str, conf: S3NotificationConfiguration | None) -> None:
     s3_bucket(bucket_name).notification_configuration = conf
 
 
-def s3_notification_function_arns(conf) -> list[str]:
+def s3_notification_function_arns(conf: S3NotificationConfiguration | None) -> list[str]:
     """The Lambda function ARNs a notification configuration sends events to."""
     return [n.arn for n in (getattr(conf, "cloud_function", None) or [])]
 
@@ -486,65 +568,65 @@ def s3_notification_function_arns(conf) -> list[str]:
 # ---- Lambda, IAM, SQS, CloudWatch Logs ------------------------------------------------------
 
 
-def lambda_function(name_or_arn: str, region: str = config.REGION, qualifier: str | None = None):
+def lambda_function(name_or_arn: str, region: str = config.REGION, qualifier: str | None = None) -> LambdaFunction:
     try:
         return backend("lambda", region).get_function(name_or_arn, qualifier)
     except UnknownFunctionException:
         raise NotFound("lambda function", name_or_arn) from None
 
 
-def lambda_functions(region: str = config.REGION) -> list:
+def lambda_functions(region: str = config.REGION) -> list[LambdaFunction]:
     """Every function of the account in the region (their $LATEST)."""
     return list(backend("lambda", region).list_functions())
 
 
-def lambda_async_config(fn) -> dict:
+def lambda_async_config(fn: LambdaFunction) -> dict[str, Any]:
     """The function's event invoke configuration (``put_function_event_invoke_config``): the last
     one put ({} when none; moto appends each put)."""
     configs = getattr(fn, "event_invoke_config", None) or []
     return dict(configs[-1].config) if configs else {}
 
 
-def lambda_keep_last_async_config(fn) -> None:
+def lambda_keep_last_async_config(fn: LambdaFunction) -> None:
     """PutFunctionEventInvokeConfig replaces the configuration on AWS; moto appends each put and
     answers Get with the first: keep only the last one put."""
     configs = getattr(fn, "event_invoke_config", None) or []
     del configs[:-1]
 
 
-def find_event_source_mapping(uuid: str, region: str = config.REGION):
+def find_event_source_mapping(uuid: str, region: str = config.REGION) -> EventSourceMapping | None:
     return backend("lambda", region).get_event_source_mapping(uuid)
 
 
 def event_source_mapping_ids(region: str = config.REGION) -> list[str]:
     """The UUIDs of every event source mapping (persistence: pollers start again after a restore)."""
-    return [esm.uuid for esm in backend("lambda", region).list_event_source_mappings(None, None)]
+    return [esm.uuid for esm in backend("lambda", region).list_event_source_mappings("", "")]
 
 
-def iam_role_by_arn(arn: str):
+def iam_role_by_arn(arn: str) -> IamRole:
     try:
         return backend("iam").get_role_by_arn(arn)
     except IamNotFound:
         raise NotFound("iam role", arn) from None
 
 
-def sqs_queue(name: str, region: str = config.REGION):
+def sqs_queue(name: str, region: str = config.REGION) -> SqsQueue:
     try:
         return backend("sqs", region).get_queue(name)
     except QueueDoesNotExist:
         raise NotFound("sqs queue", name) from None
 
 
-def sqs_detach_inline_mapping(queue, function_arn: str) -> None:
+def sqs_detach_inline_mapping(queue: SqsQueue, function_arn: str) -> None:
     """moto delivers to an event source mapping inside SendMessage; a poller does it instead."""
     queue.lambda_event_source_mappings.pop(function_arn, None)
 
 
-def sqs_receive(queue, count: int, visibility_timeout: int, region: str = config.REGION) -> list:
+def sqs_receive(queue: SqsQueue, count: int, visibility_timeout: int, region: str = config.REGION) -> list[SqsMessage]:
     return backend("sqs", region).receive_message(queue.name, count, 0, visibility_timeout)
 
 
-def sqs_delete(queue, receipt_handle: str, region: str = config.REGION) -> None:
+def sqs_delete(queue: SqsQueue, receipt_handle: str, region: str = config.REGION) -> None:
     backend("sqs", region).delete_message(queue.name, receipt_handle)
 
 
@@ -568,7 +650,7 @@ def sns_publish_to(topic_arn: str, message: str) -> None:
     sns.publish(message, arn=topic_arn)
 
 
-def logs_put(region: str, group: str, stream: str, events: list[dict]) -> None:
+def logs_put(region: str, group: str, stream: str, events: list[dict[str, Any]]) -> None:
     """Append events (``{"timestamp", "message"}``, in time order) to a log stream, creating the
     group and the stream when missing (what Lambda's log agent does)."""
     logs = backend("logs", region)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -353,7 +354,7 @@ MODEL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _resolve(symbol: Symbol):
+def _resolve(symbol: Symbol) -> Any:  # whatever the module attribute is
     obj = importlib.import_module(symbol.module)
     for part in symbol.name.split("."):
         obj = getattr(obj, part)

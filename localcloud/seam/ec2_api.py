@@ -13,16 +13,17 @@ from dataclasses import dataclass
 
 from .. import config
 from .backends import NotFound, backend
+from .models import Ec2ElasticAddress, Ec2KeyPair
 
 
 @dataclass(frozen=True)
 class KeyPairMaterial:
     key_type: str | None  # None: moto was not told (CreateKeyPair without KeyType: AWS's default is rsa)
     private: bytes  # PEM (RSA: traditional, ED25519: OpenSSH); empty for an imported key
-    public: bytes  # OpenSSH public key line (or what ImportKeyPair was given)
+    public: bytes | str  # OpenSSH public key line (bytes), or the text ImportKeyPair was given
 
 
-def _key_pair(name: str, region: str):
+def _key_pair(name: str, region: str) -> Ec2KeyPair:
     kp = backend("ec2", region).key_pairs.get(name)
     if kp is None:
         raise NotFound("ec2 key pair", name)
@@ -73,14 +74,14 @@ def ec2_set_elastic_ip_address(allocation_id: str, public_ip: str, region: str =
     raise NotFound("ec2 elastic ip", allocation_id)
 
 
-def _associated_with(instance_id: str, region: str):
+def _associated_with(instance_id: str, region: str) -> list[Ec2ElasticAddress]:
     return [a for a in backend("ec2", region).addresses if a.instance is not None and a.instance.id == instance_id]
 
 
 def ec2_keep_elastic_ips(instance_id: str, region: str = config.REGION) -> list[str]:
     """The instance's network interfaces show their Elastic IPs again (after moto's stop/start);
     returns the addresses."""
-    kept = []
+    kept: list[str] = []
     for a in _associated_with(instance_id, region):
         if a.eni is not None:
             a.eni.public_ip = a.public_ip

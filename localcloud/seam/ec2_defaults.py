@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 
-from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
+from moto.ec2.models import EC2Backend
+from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupBackend, SecurityGroupRule
 from moto.moto_api._internal import mock_random
 
 _ORIGINAL = SecurityGroupBackend.create_security_group
@@ -25,7 +26,7 @@ def self_reference_rule_id(group_id: str) -> str:
     return "sgr-" + hashlib.sha256(group_id.encode()).hexdigest()[:17]
 
 
-def add_self_reference(group) -> None:
+def add_self_reference(group: SecurityGroup) -> None:
     """Give ``group`` AWS's inbound rule "all traffic from members of this group" (once)."""
     if any((r.source_group or {}).get("GroupId") == group.id for r in group.ingress_rules):
         return
@@ -48,9 +49,15 @@ def add_self_reference(group) -> None:
     group.ingress_rules.append(rule)
 
 
-def _create_security_group(
-    self, name, description, vpc_id=None, tags=None, force=False, is_default=None
-):  # moto's signature (contract: exact)
+def _create_security_group(  # moto's signature (contract: exact)
+    self: SecurityGroupBackend,
+    name: str,
+    description: str,
+    vpc_id: str | None = None,
+    tags: dict[str, str] | None = None,
+    force: bool = False,
+    is_default: bool | None = None,
+) -> SecurityGroup:
     group = _ORIGINAL(self, name, description, vpc_id=vpc_id, tags=tags, force=force, is_default=is_default)
     if is_default:
         add_self_reference(group)
@@ -59,10 +66,11 @@ def _create_security_group(
 
 def install() -> None:
     """Make moto's default security groups as AWS's (idempotent; for the whole process)."""
-    SecurityGroupBackend.create_security_group = _create_security_group
+    # deliberate monkeypatch of moto's method (the wrapper calls the original)
+    SecurityGroupBackend.create_security_group = _create_security_group  # type: ignore[method-assign]
 
 
-def ensure_default_groups(ec2_backend) -> None:
+def ensure_default_groups(ec2_backend: EC2Backend) -> None:
     """Give the default groups of a backend made before :func:`install` (a saved state) their rule."""
     for groups in list(ec2_backend.groups.values()):
         for group in list(groups.values()):

@@ -14,6 +14,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from moto.awslambda.models import LambdaFunction
 from moto.s3 import notifications
@@ -31,17 +32,18 @@ class SnsDelivery:
     message: str  # the message for the lambda protocol (MessageStructure=json already applied)
     message_id: str
     subject: str | None
-    message_attributes: dict
+    message_attributes: dict[str, Any]
 
 
 @dataclass
 class LambdaTriggers:
-    on_s3_event: Callable[[str, dict, str, str], None]  # (account_id, event, function arn, region)
+    on_s3_event: Callable[[str, dict[str, Any], str, str], None]  # (account_id, event, function arn, region)
     on_sns_delivery: Callable[[SnsDelivery], None]
-    on_invoke: Callable[[object, dict], tuple[bytes, str | None]]  # (moto function, event) -> (payload, error)
+    # (moto function, event) -> (payload, error)
+    on_invoke: Callable[[LambdaFunction, dict[str, Any]], tuple[bytes, str | None]]
 
-    _installed = None  # the LambdaTriggers currently installed (class-wide)
-    _lock = threading.Lock()
+    _installed: ClassVar[LambdaTriggers | None] = None  # the LambdaTriggers currently installed
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def install(self) -> None:
         with LambdaTriggers._lock:
@@ -49,43 +51,45 @@ class LambdaTriggers:
                 raise RuntimeError("moto's Lambda trigger paths are already redirected")
             self._originals = (notifications._invoke_awslambda, Subscription.publish, LambdaFunction.invoke)
             notifications._invoke_awslambda = self._s3
-            Subscription.publish = self._publish()
-            LambdaFunction.invoke = self._invoke()
+            # deliberate monkeypatches of moto's methods (put back by uninstall)
+            Subscription.publish = self._publish()  # type: ignore[method-assign]
+            LambdaFunction.invoke = self._invoke()  # type: ignore[method-assign]
             LambdaTriggers._installed = self
 
     def uninstall(self) -> None:
         with LambdaTriggers._lock:
             if LambdaTriggers._installed is not self:
                 return
-            notifications._invoke_awslambda, Subscription.publish, LambdaFunction.invoke = self._originals
+            originals = self._originals  # moto's own methods back (the patches were deliberate)
+            notifications._invoke_awslambda, Subscription.publish, LambdaFunction.invoke = originals  # type: ignore[method-assign]
             LambdaTriggers._installed = None
 
     def __enter__(self) -> LambdaTriggers:
         self.install()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.uninstall()
 
     # ---- the replacements (same signatures as moto's) --------------------------------------------
 
-    def _s3(self, account_id, event_body, fn_arn, region_name) -> None:
+    def _s3(self, account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         self.on_s3_event(account_id, event_body, fn_arn, region_name)
 
-    def _publish(self):
+    def _publish(self) -> Callable[..., None]:
         original = self._originals[1]
         deliver = self.on_sns_delivery
 
         def publish(
-            sub,
-            message,
-            message_id,
-            subject=None,
-            message_attributes=None,
-            group_id=None,
-            deduplication_id=None,
-            message_structure=None,
-        ):
+            sub: Subscription,
+            message: str,
+            message_id: str,
+            subject: str | None = None,
+            message_attributes: dict[str, Any] | None = None,
+            group_id: str | None = None,
+            deduplication_id: str | None = None,
+            message_structure: str | None = None,
+        ) -> None:
             if sub.protocol != "lambda":
                 return original(
                     sub, message, message_id, subject, message_attributes, group_id, deduplication_id, message_structure
@@ -111,10 +115,10 @@ class LambdaTriggers:
 
         return publish
 
-    def _invoke(self):
+    def _invoke(self) -> Callable[..., bytes]:
         run = self.on_invoke
 
-        def invoke(fn, body, request_headers, response_headers):
+        def invoke(fn: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
             payload, function_error = run(fn, json.loads(body) if body else {})
             if function_error:
                 response_headers["x-amz-function-error"] = function_error

@@ -13,19 +13,22 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AWSManagedPolicy
 
 from .backends import backend
+from .models import IamBackend
 
 ARN_PREFIX = "arn:aws:iam::aws:policy/"
 _lock = threading.Lock()
 
 
 @cache
-def _catalogue() -> dict[str, dict]:
+def _catalogue() -> dict[str, dict[str, Any]]:
     """name -> AWS's policy data (path, document, versions, dates), parsed once."""
     return json.loads(aws_managed_policies_data)
 
@@ -34,7 +37,7 @@ def iam_aws_managed_policy_count() -> int:
     return len(_catalogue())
 
 
-def _put(be, name: str, data: dict):
+def _put(be: IamBackend, name: str, data: dict[str, Any]) -> str:
     policy = AWSManagedPolicy.from_data(name, be.account_id, be.region_name, data)
     if policy.arn not in be.managed_policies:
         be.managed_policies[policy.arn] = policy
@@ -42,7 +45,7 @@ def _put(be, name: str, data: dict):
     return policy.arn
 
 
-def iam_ensure_aws_managed_policies(arns) -> list[str]:
+def iam_ensure_aws_managed_policies(arns: Iterable[str]) -> list[str]:
     """Make the AWS managed policies these ARNs name exist in moto (once); returns those added
     or already there.  An ARN with the wrong path (``policy/AWSLambdaBasicExecutionRole``, which
     lives under ``service-role/``) or an unknown name adds nothing."""

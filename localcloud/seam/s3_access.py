@@ -9,6 +9,7 @@ from __future__ import annotations
 from moto.s3.models import ALL_USERS_GRANTEE, AUTHENTICATED_USERS_GRANTEE, OWNER, PublicAccessBlock
 
 from .backends import s3_bucket
+from .models import S3Acl
 
 PUBLIC_GRANTEES = (ALL_USERS_GRANTEE, AUTHENTICATED_USERS_GRANTEE)
 BPA_FIELDS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -23,7 +24,8 @@ def s3_object_ownership(bucket_name: str) -> str | None:
 
 
 def s3_set_object_ownership(bucket_name: str, rule: str) -> None:
-    s3_bucket(bucket_name).ownership_rule = rule
+    # moto annotates a dict but keeps the ObjectOwnership string (its own Create/PutBucket... do)
+    s3_bucket(bucket_name).ownership_rule = rule  # type: ignore[assignment]
 
 
 def s3_public_access_block(bucket_name: str) -> dict[str, bool]:
@@ -39,20 +41,20 @@ def s3_set_public_access_block(bucket_name: str, settings: dict[str, bool]) -> N
     s3_bucket(bucket_name).public_access_block = PublicAccessBlock(*(settings.get(f, False) for f in BPA_FIELDS))
 
 
-def _public(acl) -> bool:
+def _public(acl: S3Acl | None) -> bool:
     return acl is not None and any(g in PUBLIC_GRANTEES for grant in acl.grants for g in grant.grantees)
 
 
-def _grants_others(acl) -> bool:
+def _grants_others(acl: S3Acl | None) -> bool:
     return acl is not None and any(g.uri or g.id != OWNER for grant in acl.grants for g in grant.grantees)
 
 
-def s3_bucket_acl(bucket_name: str):
+def s3_bucket_acl(bucket_name: str) -> S3Acl | None:
     """The bucket's ACL as moto holds it (opaque: give it back to :func:`s3_set_bucket_acl`)."""
     return s3_bucket(bucket_name).acl
 
 
-def s3_set_bucket_acl(bucket_name: str, acl) -> None:
+def s3_set_bucket_acl(bucket_name: str, acl: S3Acl | None) -> None:
     s3_bucket(bucket_name).acl = acl
 
 
@@ -65,13 +67,13 @@ def s3_bucket_acl_grants_others(bucket_name: str) -> bool:
     return _grants_others(s3_bucket(bucket_name).acl)
 
 
-def s3_object_acl(bucket_name: str, key: str):
+def s3_object_acl(bucket_name: str, key: str) -> S3Acl | None:
     """The current version's ACL (opaque), or None when there is no such object."""
     obj = s3_bucket(bucket_name).keys.get(key)
     return getattr(obj, "acl", None) if obj is not None else None
 
 
-def s3_set_object_acl(bucket_name: str, key: str, acl) -> None:
+def s3_set_object_acl(bucket_name: str, key: str, acl: S3Acl | None) -> None:
     obj = s3_bucket(bucket_name).keys.get(key)
     if obj is not None:
         obj.acl = acl

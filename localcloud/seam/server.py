@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import moto.core.responses
-from moto.core.base_backend import BackendDict
 from moto.core.serialize import SerializationContext, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.moto_api._internal import mock_random
@@ -13,8 +12,10 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server import werkzeug_app
 from werkzeug.serving import WSGIRequestHandler
 
+from .state import live_backend_dicts
 
-def wsgi_app():
+
+def wsgi_app() -> werkzeug_app.DomainDispatcherApplication:
     """moto's server application: dispatches each request to the service it is for."""
     return werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
 
@@ -54,7 +55,7 @@ def reset() -> None:
     made again, with ids drawn before :func:`seed`.  Clearing every backend in use once more after
     the reset leaves all of them to be made on first use, after the seed, as in a fresh daemon.
     """
-    in_use = list(BackendDict._instances)
+    in_use = live_backend_dicts()
     moto_api_backend.reset()
     for backends in in_use:
         backends.clear()

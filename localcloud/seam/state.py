@@ -32,11 +32,12 @@ import threading
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import IO, Any, get_args
 
 import moto
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
-from moto.core.base_backend import AccountSpecificBackend, BackendDict
+from moto.core.base_backend import AccountSpecificBackend, BackendDict, BaseBackend
 from moto.moto_api._internal import mock_random
 from moto.utilities.docker_utilities import DockerModel
 
@@ -69,7 +70,13 @@ class Loaded:
 # ---- where moto's BackendDicts live (saved by name, found again by name) --------------------
 
 
-def _locate(bd: BackendDict) -> tuple[str, str]:
+def live_backend_dicts() -> list[BackendDict[BaseBackend]]:
+    """Every BackendDict moto has made (a copy of moto's class-wide registry)."""
+    # moto declares the registry on its generic class; moto reads it the same way (and ignores misc)
+    return list(BackendDict._instances)  # type: ignore[misc]
+
+
+def _locate(bd: BackendDict[BaseBackend]) -> tuple[str, str]:
     """(module, attribute) of a live BackendDict: its backend class's module, or a package above it."""
     module = bd.backend.__module__
     while module:
@@ -81,28 +88,28 @@ def _locate(bd: BackendDict) -> tuple[str, str]:
     raise pickle.PicklingError(f"moto BackendDict for {bd.service_name} is not a module attribute")
 
 
-def _backend_dict(module: str, attr: str) -> BackendDict:
+def _backend_dict(module: str, attr: str) -> BackendDict[BaseBackend]:
     return getattr(importlib.import_module(module), attr)
 
 
-def _account_backend(module: str, attr: str, account: str) -> AccountSpecificBackend:
+def _account_backend(module: str, attr: str, account: str) -> AccountSpecificBackend[BaseBackend]:
     return _backend_dict(module, attr)[account]
 
 
-def _pem_private(pem: bytes):
+def _pem_private(pem: bytes) -> PrivateKeyTypes:
     return serialization.load_pem_private_key(pem, password=None)
 
 
-def _pem_public(pem: bytes):
+def _pem_public(pem: bytes) -> PublicKeyTypes:
     return serialization.load_pem_public_key(pem)
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file, locations: dict[int, tuple[str, str]]) -> None:
+    def __init__(self, file: IO[bytes], locations: dict[int, tuple[str, str]]) -> None:
         super().__init__(file, protocol=_PICKLE_PROTOCOL)
         self._locations = locations
 
-    def reducer_override(self, obj):
+    def reducer_override(self, obj: Any) -> Any:
         t = type(obj)
         if t is BackendDict:
             return _backend_dict, self._locations.get(id(obj)) or _locate(obj)
@@ -122,28 +129,28 @@ class _Pickler(pickle.Pickler):
             if type(probe) in (dict, list, set) and not probe:
                 return defaultdict, (type(probe), dict(obj))
         if t.__module__.startswith("cryptography."):
-            if isinstance(obj, PrivateKeyTypes):
+            if isinstance(obj, get_args(PrivateKeyTypes)):
                 pem = obj.private_bytes(
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
                 )
                 return _pem_private, (pem,)
-            if isinstance(obj, PublicKeyTypes):
+            if isinstance(obj, get_args(PublicKeyTypes)):
                 pem = obj.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
                 return _pem_public, (pem,)
         return NotImplemented
 
-    def _where(self, per_account: AccountSpecificBackend) -> tuple[str, str]:
-        for bd in list(BackendDict._instances):
+    def _where(self, per_account: AccountSpecificBackend[BaseBackend]) -> tuple[str, str]:
+        for bd in live_backend_dicts():
             if dict.get(bd, per_account.account_id) is per_account:
                 return self._locations.get(id(bd)) or _locate(bd)
         raise pickle.PicklingError(f"no live moto BackendDict holds {per_account.service_name}")
 
 
-def _live() -> dict[tuple[str, str], BackendDict]:
-    return {_locate(bd): bd for bd in list(BackendDict._instances)}
+def _live() -> dict[tuple[str, str], BackendDict[BaseBackend]]:
+    return {_locate(bd): bd for bd in live_backend_dicts()}
 
 
-def _tree(live: dict[tuple[str, str], BackendDict], skip: set[str]) -> dict:
+def _tree(live: dict[tuple[str, str], BackendDict[BaseBackend]], skip: set[str]) -> dict[Any, Any]:
     return {
         where: {acct: dict(per.items()) for acct, per in list(bd.items())}
         for where, bd in live.items()
@@ -151,7 +158,7 @@ def _tree(live: dict[tuple[str, str], BackendDict], skip: set[str]) -> dict:
     }
 
 
-def _pickle(doc: dict, locations: dict[int, tuple[str, str]]) -> bytes:
+def _pickle(doc: dict[Any, Any], locations: dict[int, tuple[str, str]]) -> bytes:
     for attempt in range(_RETRIES):
         buf = io.BytesIO()
         try:
@@ -169,7 +176,8 @@ def dump() -> Dumped:
     locations = {id(bd): where for where, bd in live.items()}
     skip: dict[str, str] = {}
     while True:
-        doc = {"rng": mock_random.getstate(), "backends": _tree(live, set(skip))}
+        tree = _tree(live, set(skip))
+        doc = {"rng": mock_random.getstate(), "backends": tree}
         try:
             data = _pickle(doc, locations)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -178,11 +186,13 @@ def dump() -> Dumped:
                 raise
             skip[culprit] = f"{type(exc).__name__}: {exc}"
             continue
-        count = sum(len(per) for tree in doc["backends"].values() for per in tree.values())
+        count = sum(len(per) for regions in tree.values() for per in regions.values())
         return Dumped(data, count, skip)
 
 
-def _culprit(live, skip: set[str], locations) -> str | None:
+def _culprit(
+    live: dict[tuple[str, str], BackendDict[BaseBackend]], skip: set[str], locations: dict[int, tuple[str, str]]
+) -> str | None:
     """The first service whose backends cannot be pickled on their own."""
     for bd in live.values():
         if bd.service_name in skip:

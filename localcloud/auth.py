@@ -25,14 +25,16 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from botocore.auth import HmacV1Auth
 from botocore.compat import HTTPHeaders
+from botocore.credentials import ReadOnlyCredentials
 from botocore.utils import normalize_url_path
 
 from .awserrors import error
-from .calls import Response
+from .calls import Call, Response
 from .config import TOKEN_HEADER  # the CLI reads it from config, without botocore
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -111,7 +113,16 @@ def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return key
 
 
-def _v4_signature(environ, secret, scope, signed_headers, payload_hash, amz_date, query, path) -> str:
+def _v4_signature(
+    environ: dict[str, Any],
+    secret: str,
+    scope: re.Match[str],
+    signed_headers: str,
+    payload_hash: str,
+    amz_date: str,
+    query: str,
+    path: str,
+) -> str:
     service = scope["service"]
     canonical_uri = path if service == "s3" else quote(normalize_url_path(path), safe="/~")
     headers = []
@@ -137,7 +148,7 @@ def _v4_signature(environ, secret, scope, signed_headers, payload_hash, amz_date
 
 
 def _query_params(raw_query: str) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for part in raw_query.split("&") if raw_query else []:
         key, _, value = part.partition("=")
         out.setdefault(unquote(key), unquote(value))
@@ -155,7 +166,7 @@ def check_signature(environ: dict, body: bytes | None, access_key_id: str, secre
     if auth.startswith("AWS4-HMAC-SHA256"):
         m = _AUTH_V4.match(auth)
         scope = _SCOPE.match(m.group("cred")) if m else None
-        if not scope:
+        if m is None or scope is None:
             return Failure("signature")
         if scope["key"] != access_key_id:
             return Failure("unknown_key", scope["key"])
@@ -196,7 +207,15 @@ def check_signature(environ: dict, body: bytes | None, access_key_id: str, secre
     return Failure("missing")
 
 
-def _check_v2(environ, auth, params, path, raw_query, access_key_id, secret) -> Failure | None:
+def _check_v2(
+    environ: dict[str, Any],
+    auth: str,
+    params: dict[str, str],
+    path: str,
+    raw_query: str,
+    access_key_id: str,
+    secret: str,
+) -> Failure | None:
     """S3's older signature (what boto3's generate_presigned_url still makes for us-east-1)."""
     if auth.startswith("AWS "):
         m = _AUTH_V2.match(auth)
@@ -222,9 +241,10 @@ def _check_v2(environ, auth, params, path, raw_query, access_key_id, secret) -> 
             headers[name.lower()] = unquote(part.partition("=")[2])
             continue
         rest.append(part)
-    signer = HmacV1Auth(_V2Credentials(access_key_id, secret))
+    signer = HmacV1Auth(ReadOnlyCredentials(access_key_id, secret, None))
     standard = "\n".join([headers.get("content-md5") or "", headers.get("content-type") or "", date])
-    custom = signer.canonical_custom_headers(headers)
+    # the stubs say Mapping; botocore passes its HTTPHeaders here itself (AWSRequest.headers)
+    custom = signer.canonical_custom_headers(headers)  # type: ignore[arg-type]
     resource = signer.canonical_resource(urlsplit(f"http://h{path}" + (f"?{'&'.join(rest)}" if rest else "")))
     want = signer.sign_string(
         f"{environ.get('REQUEST_METHOD', 'GET').upper()}\n{standard}\n" + (custom + "\n" if custom else "") + resource
@@ -256,17 +276,10 @@ def check_post_form(fields: dict[str, str], access_key_id: str, secret: str) -> 
     if "awsaccesskeyid" in low:
         if low["awsaccesskeyid"] != access_key_id:
             return Failure("unknown_key", low["awsaccesskeyid"])
-        signer = HmacV1Auth(_V2Credentials(access_key_id, secret))
+        signer = HmacV1Auth(ReadOnlyCredentials(access_key_id, secret, None))
         ok = hmac.compare_digest(signer.sign_string(policy), low.get("signature", ""))
         return None if ok else Failure("signature", access_key_id)
     return Failure("missing")
-
-
-@dataclass(frozen=True)
-class _V2Credentials:
-    access_key: str
-    secret_key: str
-    token: str | None = None
 
 
 # ---- AWS's answers -----------------------------------------------------------------------------
@@ -277,7 +290,7 @@ _INVALID_SIGNATURE = (
 )
 
 
-def auth_error(call, failure: Failure) -> Response:
+def auth_error(call: Call, failure: Failure) -> Response:
     """The answer AWS gives ``call``'s service for ``failure``, plus a line on localcloud's keys."""
     hint = (
         " (localcloud accepts only its own per-install key: "

@@ -16,17 +16,23 @@ module.  It imports only the CLI's own modules: cheap on every command.
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 from botocore.configprovider import ConfiguredEndpointProvider
+from botocore.hooks import HierarchicalEmitter
+from botocore.session import Session
 
 try:
-    from awscli.customizations.overridesslcommonname import SSL_COMMON_NAMES
+    # awscli ships no type information (no py.typed, no stubs on PyPI)
+    from awscli.customizations.overridesslcommonname import SSL_COMMON_NAMES  # type: ignore[import-untyped]
 except ImportError:  # a CLI without the rewrite: nothing to undo
     SSL_COMMON_NAMES = {}
 
 EVENT = "before-building-argument-table-parser"
 
 
-def configured_endpoint(session, service: str) -> str | None:
+def configured_endpoint(session: Session, service: str) -> str | None:
     """The endpoint botocore would configure for ``service`` (None: none configured, or ignored)."""
     if session.get_config_variable("ignore_configured_endpoint_urls"):
         return None
@@ -36,15 +42,15 @@ def configured_endpoint(session, service: str) -> str | None:
     return provider.provide()
 
 
-def use_configured_endpoint(session, parsed_globals, **kwargs) -> None:
+def use_configured_endpoint(session: Session, parsed_globals: argparse.Namespace, **kwargs: Any) -> None:
     service = getattr(parsed_globals, "command", None)
-    if service not in SSL_COMMON_NAMES or parsed_globals.endpoint_url is not None:
+    if service is None or service not in SSL_COMMON_NAMES or parsed_globals.endpoint_url is not None:
         return  # not a rewritten service, or --endpoint-url given: the CLI's own rules apply
     url = configured_endpoint(session, service)
     if url:
         parsed_globals.endpoint_url = url
 
 
-def awscli_initialize(cli) -> None:
+def awscli_initialize(cli: HierarchicalEmitter) -> None:
     # The rewrite is registered with register_last: a plain handler runs before it.
     cli.register(EVENT, use_configured_endpoint)

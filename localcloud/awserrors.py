@@ -6,13 +6,13 @@ import json
 import uuid
 from xml.sax.saxutils import escape
 
-from .calls import Response
+from .calls import Call, Response
 
 # Query-protocol services whose errors use EC2's <Response><Errors> envelope.
 _EC2_STYLE = {"ec2"}
 
 
-def error(call, code: str, message: str, status: int = 400, sender: bool = True) -> Response:
+def error(call: Call, code: str, message: str, status: int = 400, sender: bool = True) -> Response:
     """Render an error the way ``call``'s service protocol does on AWS."""
     rid = str(uuid.uuid4())
     if call.protocol in ("json", "rest-json"):

@@ -29,7 +29,7 @@ _CLONE_NEWUSER, _CLONE_NEWPID, _PR_SET_PDEATHSIG = 0x10000000, 0x20000000, 1
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def _new_pid_namespace(libc) -> str | None:
+def _new_pid_namespace(libc: ctypes.CDLL) -> str | None:
     """Children made from now on start a new PID namespace; returns why not, or None."""
     uid, gid = os.getuid(), os.getgid()
     flags = _CLONE_NEWPID if os.geteuid() == 0 else _CLONE_NEWPID | _CLONE_NEWUSER  # needs a single thread

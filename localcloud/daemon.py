@@ -9,6 +9,7 @@ import shutil
 import signal
 import threading
 import time
+from typing import Any
 
 import labcontract
 
@@ -196,7 +197,7 @@ class Daemon:
             labcontract.PERSISTENCE_STATUS_KEY: {**self.report.as_dict(), "snapshots": self.snapshotter.status()},
         }
 
-    def control(self, method: str, path: str, body: bytes):
+    def control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if path == "/_localcloud/status":
             return 200, self.status()
         if path == "/_localcloud/reset" and method == "POST":

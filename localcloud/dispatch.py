@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import botocore.session
+from botocore.loaders import Loader
+from botocore.model import OperationModel, ServiceModel
 
 _lock = threading.Lock()
 _session = None
@@ -64,7 +66,7 @@ class Route:
         return score, {self.labels[g]: v for g, v in m.groupdict().items()}
 
 
-def _route(op) -> Route:
+def _route(op: OperationModel) -> Route:
     uri = op.http["requestUri"]
     path, _, qs = uri.partition("?")
     labels, parts, literal = {}, [], 0
@@ -92,7 +94,7 @@ def _route(op) -> Route:
 class ServiceRoutes:
     """One service model: its operation names, JSON target prefix and REST routes by method."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: ServiceModel) -> None:
         self.model = model
         self.protocol = model.protocol
         self.operations = frozenset(model.operation_names)
@@ -126,7 +128,7 @@ def routes(model_name: str) -> ServiceRoutes:
         return _routes[model_name]
 
 
-def _signing_name(loader, name: str) -> str:
+def _signing_name(loader: Loader, name: str) -> str:
     """A model's SigV4 signing name, read from the head of its file (the metadata comes first;
     parsing all ~400 models whole takes seconds, their heads a tenth of one)."""
     version = loader.determine_latest_version(name, "service-2")

@@ -9,10 +9,21 @@ import json
 import logging
 import re
 import traceback
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from . import auth, persistence, tcpgate
 from .awserrors import error
 from .calls import Call, Response
+from .config import InstallCredentials
+from .engines import Engine
+from .persistence import CallGuard
+
+# callable(method, path, body) -> (status, JSON document): the daemon's control API
+Control = Callable[[str, str, bytes], tuple[int, dict[str, Any]]]
+_ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None] | None
 
 log = logging.getLogger("localcloud.gateway")
 # SigV4 scope, from the Authorization header or a presigned URL's X-Amz-Credential
@@ -25,21 +36,32 @@ MAX_FORM_BYTES = 64 * 1024 * 1024  # an S3 POST upload form read whole to check 
 
 
 class Gateway:
-    def __init__(self, moto_app, engines, control, credentials, port: int = 0, guard=None, touched=None) -> None:
+    def __init__(
+        self,
+        moto_app: WSGIApplication,
+        engines: list[Engine],
+        control: Control,
+        credentials: InstallCredentials,
+        port: int = 0,
+        guard: CallGuard | None = None,
+        touched: Callable[[bool], None] | None = None,
+    ) -> None:
         self.moto_app = moto_app
         self.engines = engines
-        self.control = control  # callable(method, path, body) -> (status, dict)
+        self.control = control
         self.credentials = credentials  # config.InstallCredentials: the only key accepted
         self.port = port  # the only port a request's Host may name
         # persistence: every moto call runs inside guard.call() (a snapshot waits for those in
         # flight), and touched(mutating) tells the snapshotter a call happened
-        self._guarded = guard.call if guard is not None else contextlib.nullcontext
+        self._guarded: Callable[[], contextlib.AbstractContextManager[None]] = (
+            guard.call if guard is not None else contextlib.nullcontext
+        )
         self._touched = touched or (lambda mutating: None)
 
-    def _engines_for(self, service: str):
+    def _engines_for(self, service: str) -> list[Engine]:
         return [e for e in self.engines if "*" in e.services or service in e.services]
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         start_response = _without_cors(start_response)
         path = environ.get("PATH_INFO", "")
         refusal = auth.browser_refusal(environ, self.port)
@@ -103,7 +125,9 @@ class Gateway:
         self._touched(persistence.is_mutating(call.operation, call.method))
         return self._send(resp, start_response, head=environ.get("REQUEST_METHOD") == "HEAD")
 
-    def _authenticate(self, environ, body, service: str, form_upload: bool):
+    def _authenticate(
+        self, environ: WSGIEnvironment, body: bytes | None, service: str, form_upload: bool
+    ) -> auth.Failure | None:
         creds = self.credentials
         failure = auth.check_signature(environ, body, creds.access_key_id, creds.secret_access_key)
         if failure is not None and failure.kind == "missing" and form_upload and not service:
@@ -116,13 +140,15 @@ class Gateway:
         return failure
 
     @staticmethod
-    def _call_for_error(environ, body) -> Call:
+    def _call_for_error(environ: WSGIEnvironment, body: bytes | None) -> Call:
         call = Call.from_environ(environ, body)
         if not call.service and call.protocol == "rest-json":  # unsigned REST: S3 is the one that takes it
             call.service, call.protocol = "s3", "rest-xml"
         return call
 
-    def _refuse(self, environ, start_response, code: str, message: str, status: int):
+    def _refuse(
+        self, environ: WSGIEnvironment, start_response: StartResponse, code: str, message: str, status: int
+    ) -> list[bytes]:
         try:
             call = self._call_for_error(environ, b"")
         except Exception:  # whatever the request was, the refusal still goes out
@@ -131,10 +157,10 @@ class Gateway:
             code += "Exception"
         return self._send(error(call, code, message, status=status), start_response)
 
-    def _moto(self, environ) -> Response:
-        captured = {}
+    def _moto(self, environ: WSGIEnvironment) -> Response:
+        captured: dict[str, Any] = {}
 
-        def start(status, headers, exc_info=None):
+        def start(status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo = None) -> Callable[[bytes], object]:
             captured["status"] = int(status.split()[0])
             captured["headers"] = headers
             return lambda data: None
@@ -149,7 +175,7 @@ class Gateway:
         return Response(captured["status"], dict(captured["headers"]), body)
 
     @staticmethod
-    def _send(resp: Response, start_response, head: bool = False):
+    def _send(resp: Response, start_response: StartResponse, head: bool = False) -> list[bytes]:
         headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length", "transfer-encoding")}
         length = next((v for k, v in resp.headers.items() if k.lower() == "content-length"), None)
         # A HEAD answer carries the length a GET would return (S3 head_object sizes), and no body.
@@ -157,7 +183,7 @@ class Gateway:
         start_response(f"{resp.status} {'OK' if resp.status < 400 else 'Error'}", list(headers.items()))
         return [b""] if head else [resp.body]
 
-    def _control(self, environ, start_response):
+    def _control(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         if not auth.control_allowed(environ, self.credentials.control_token):
@@ -179,10 +205,10 @@ class Gateway:
         return [payload]
 
 
-def _without_cors(start_response):
+def _without_cors(start_response: StartResponse) -> StartResponse:
     """Drop any CORS header (moto's global CORS is off too): no web page may read an answer."""
 
-    def start(status, headers, exc_info=None):
+    def start(status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo = None) -> Callable[[bytes], object]:
         kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
         return start_response(status, kept, exc_info) if exc_info else start_response(status, kept)
 

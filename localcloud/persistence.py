@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 log = logging.getLogger("localcloud.persistence")
 
@@ -175,6 +176,14 @@ class CallGuard:
                 self._cond.notify_all()
 
 
+class SnapshotStats(TypedDict):
+    snapshots: int
+    last_bytes: int
+    last_ms: float
+    last_saved_at: float | None
+    errors: int
+
+
 @dataclass
 class RestoreReport:
     """What a start did with the saved state: ``localcloud status`` shows it, ``lab.start()`` reads it."""
@@ -223,7 +232,13 @@ class Snapshotter:
         self._stopping = False
         self._paused = 0
         self._save_lock = threading.Lock()  # one save at a time; a reset holds it (paused)
-        self.stats = {"snapshots": 0, "last_bytes": 0, "last_ms": 0.0, "last_saved_at": None, "errors": 0}
+        self.stats: SnapshotStats = {
+            "snapshots": 0,
+            "last_bytes": 0,
+            "last_ms": 0.0,
+            "last_saved_at": None,
+            "errors": 0,
+        }
         self.last_error: str | None = None
         self._thread = threading.Thread(target=self._loop, name="localcloud-snapshots", daemon=True)
 
@@ -281,10 +296,12 @@ class Snapshotter:
             log.exception("snapshot failed")
             return False
         self.stats.update(
-            snapshots=self.stats["snapshots"] + 1,
-            last_bytes=len(data),
-            last_ms=round((time.perf_counter() - t0) * 1000, 1),
-            last_saved_at=time.time(),
+            {
+                "snapshots": self.stats["snapshots"] + 1,
+                "last_bytes": len(data),
+                "last_ms": round((time.perf_counter() - t0) * 1000, 1),
+                "last_saved_at": time.time(),
+            }
         )
         self.last_error = None
         return True

@@ -17,6 +17,7 @@ import subprocess
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
@@ -31,9 +32,9 @@ def _die_with_parent() -> None:
 @dataclass
 class Child:
     name: str
-    popen: subprocess.Popen
+    popen: subprocess.Popen[bytes]
     owner: str = ""  # engine name
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pid(self) -> int:
@@ -63,7 +64,7 @@ class Supervisor:
             except BaseException as exc:  # report to the caller, keep the thread alive
                 fut.set_exception(exc)
 
-    def spawn(self, argv: list[str], name: str, owner: str = "", **popen_kwargs) -> Child:
+    def spawn(self, argv: list[str], name: str, owner: str = "", **popen_kwargs: Any) -> Child:
         if self._closed:
             raise RuntimeError("localcloud is stopping: no new processes")
         popen_kwargs.setdefault("stdin", subprocess.DEVNULL)

@@ -44,11 +44,18 @@ import subprocess
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .processes import Child, Supervisor
+
 log = logging.getLogger("localcloud.sandbox")
+
+# Supervisor.spawn-like: (argv, name=..., **popen) -> Child; Supervisor.terminate-like: (child, timeout)
+Spawn = Callable[..., Child]
+Terminate = Callable[[Child, float], None]
 
 BWRAP = shutil.which("bwrap")
 NSENTER = shutil.which("nsenter")
@@ -84,11 +91,25 @@ HOST_ETC = (
 MERGED = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")  # /bin -> usr/bin on merged-/usr hosts
 
 
+def _tool(path: str | None, name: str) -> str:
+    """A host tool's path; callers have checked :func:`unavailable` (which names what is missing)."""
+    if path is None:
+        raise RuntimeError(f"{name} not found: {INSTALL_HINT}")
+    return path
+
+
 def _as_sandbox_user() -> list[str]:
     """The prefix that drops root to SANDBOX_UID (keeping PR_SET_PDEATHSIG); nothing for others."""
     if os.geteuid() != 0:
         return []
-    return [SETPRIV, f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--pdeathsig=SIGKILL", "--"]
+    return [
+        _tool(SETPRIV, "setpriv"),
+        f"--reuid={SANDBOX_UID}",
+        f"--regid={SANDBOX_UID}",
+        "--clear-groups",
+        "--pdeathsig=SIGKILL",
+        "--",
+    ]
 
 
 def _system_binds(symlinks: bool = True) -> list[str]:
@@ -114,7 +135,7 @@ def unavailable() -> str | None:
         return f"{', '.join(missing)} not found: {INSTALL_HINT}"
     probe = [
         *_as_sandbox_user(),
-        BWRAP,
+        _tool(BWRAP, "bwrap"),
         "--unshare-user",
         "--unshare-pid",
         "--unshare-net",
@@ -294,7 +315,9 @@ _PORTAL_SCRIPT = (
 class InstanceSandbox:
     """One EC2 instance's sandbox: its disk folder, and (while running) its PID-1 holder process."""
 
-    def __init__(self, folder: Path, user: str, look: AmiLook, hostname: str, spawn, terminate) -> None:
+    def __init__(
+        self, folder: Path, user: str, look: AmiLook, hostname: str, spawn: Spawn, terminate: Terminate
+    ) -> None:
         self.folder = folder  # <state>/<instance-id>
         self.disk = folder / "disk"
         self.tools = folder / "tools"
@@ -304,7 +327,7 @@ class InstanceSandbox:
         self.hostname = hostname
         self._spawn = spawn  # Supervisor.spawn-like: (argv, name=..., **popen) -> Child
         self._terminate = terminate
-        self.holder = None
+        self.holder: Child | None = None
         self.ns_pid = 0  # the sandbox's PID 1, as the host numbers it
         self._userns = -1  # an fd of the user namespace that owns the sandbox's other namespaces
 
@@ -379,13 +402,23 @@ class InstanceSandbox:
             # The sandbox user cannot pass through the learner's private .lab/ to its disk: a private
             # mount namespace shows the two folders at a place it can reach (the host never sees it).
             disk, tools = f"{PORTAL}/disk", f"{PORTAL}/tools"
-            portal = [UNSHARE, "--mount", "--propagation", "private", "--", "/bin/sh", "-c", _PORTAL_SCRIPT, "portal"]
+            portal = [
+                _tool(UNSHARE, "unshare"),
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "/bin/sh",
+                "-c",
+                _PORTAL_SCRIPT,
+                "portal",
+            ]
             portal += [str(self.disk), str(self.tools)]
         info_r, info_w = os.pipe()
         args = [
             *portal,
             *_as_sandbox_user(),
-            BWRAP,
+            _tool(BWRAP, "bwrap"),
             "--unshare-user",
             "--uid",
             str(INSTANCE_UID),
@@ -459,7 +492,7 @@ class InstanceSandbox:
         ns = [f"--{kind}=/proc/{pid}/ns/{name}" for kind, name in NS_JOINED]
         return [
             *_as_sandbox_user(),
-            NSENTER,
+            _tool(NSENTER, "nsenter"),
             f"--user=/proc/self/fd/{self._userns}",
             *ns,
             "--preserve-credentials",  # we are that namespace's uid 0 already (it maps the sandbox user)
@@ -496,7 +529,14 @@ class InstanceSandbox:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _read_child_pid(fd: int, holder, timeout: float = 15.0) -> int:
+def _exit_message(holder: Child) -> str:
+    """What a holder that has exited wrote on stderr (a pipe: both holders are spawned so); "" while alive."""
+    if holder.alive() or holder.popen.stderr is None:
+        return ""
+    return holder.popen.stderr.read().decode(errors="replace").strip()
+
+
+def _read_child_pid(fd: int, holder: Child, timeout: float = 15.0) -> int:
     data = b""
     while True:
         ready, _, _ = select.select([fd], [], [], timeout)
@@ -510,11 +550,11 @@ def _read_child_pid(fd: int, holder, timeout: float = 15.0) -> int:
             return int(json.loads(data)["child-pid"])
         except (ValueError, KeyError):
             continue
-    err = holder.popen.stderr.read().decode(errors="replace").strip() if not holder.alive() else ""
+    err = _exit_message(holder)
     raise RuntimeError(f"the instance sandbox did not start: {err or 'no answer from bubblewrap'}")
 
 
-def _wait_ready(pid: int, holder, timeout: float = 15.0, own_pid1: bool = True) -> None:
+def _wait_ready(pid: int, holder: Child, timeout: float = 15.0, own_pid1: bool = True) -> None:
     """bubblewrap reports its child before the sandbox is set up; it is ready once the command
     runs: as the child of bubblewrap's PID 1 (``own_pid1``), or as the child itself (exec'd)."""
     deadline = time.monotonic() + timeout
@@ -532,7 +572,7 @@ def _wait_ready(pid: int, holder, timeout: float = 15.0, own_pid1: bool = True) 
         if not holder.alive():
             break
         time.sleep(0.01)
-    err = holder.popen.stderr.read().decode(errors="replace").strip() if not holder.alive() else ""
+    err = _exit_message(holder)
     raise RuntimeError(f"the sandbox did not start: {err or 'bubblewrap did not finish setting it up'}")
 
 
@@ -548,11 +588,11 @@ class PrivateNetwork:
     (:meth:`enter`) and ends with the last (:meth:`leave`), or with the daemon; a new one is made
     if it is gone (an engine reset kills its processes)."""
 
-    def __init__(self, spawn, terminate, owner: str) -> None:
+    def __init__(self, spawn: Spawn, terminate: Terminate, owner: str) -> None:
         self._spawn = spawn
         self._terminate = terminate
         self._owner = owner
-        self.holder = None
+        self.holder: Child | None = None
         self.pid = 0
         self.members = 0
         self.generation = 0  # one per holder: a server of a network that is gone leaves nothing
@@ -563,7 +603,7 @@ class PrivateNetwork:
         user = [] if os.geteuid() == 0 else ["--unshare-user"]  # a network namespace needs one when not root
         try:
             self.holder = self._spawn(
-                [BWRAP, "--dev-bind", "/", "/", *user, "--unshare-net", "--die-with-parent"]
+                [_tool(BWRAP, "bwrap"), "--dev-bind", "/", "/", *user, "--unshare-net", "--die-with-parent"]
                 + ["--info-fd", str(info_w), "--", "/usr/bin/sleep", "infinity"],
                 name="private network",
                 owner=self._owner,
@@ -585,7 +625,7 @@ class PrivateNetwork:
             self.holder = None
             raise
 
-    def _end(self, holder) -> None:
+    def _end(self, holder: Child) -> None:
         self._terminate(holder, 5.0)  # its sleep dies with it (--die-with-parent)
         if holder.popen.stderr is not None:
             holder.popen.stderr.close()
@@ -603,7 +643,7 @@ class PrivateNetwork:
             self.members += 1
             pid, generation = self.pid, self.generation
         user = [] if os.geteuid() == 0 else [f"--user=/proc/{pid}/ns/user", "--preserve-credentials"]
-        return [NSENTER, *user, f"--net=/proc/{pid}/ns/net", "--"], generation
+        return [_tool(NSENTER, "nsenter"), *user, f"--net=/proc/{pid}/ns/net", "--"], generation
 
     def leave(self, generation: int) -> None:
         """One server of ``generation`` has stopped; the last one ends the holder."""
@@ -617,11 +657,13 @@ class PrivateNetwork:
         self._end(holder)
 
 
-_networks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Supervisor -> PrivateNetwork
+_networks: weakref.WeakKeyDictionary[Supervisor, PrivateNetwork] = (
+    weakref.WeakKeyDictionary()
+)  # Supervisor -> PrivateNetwork
 _networks_lock = threading.Lock()
 
 
-def private_network(supervisor, owner: str) -> PrivateNetwork | None:
+def private_network(supervisor: Supervisor, owner: str) -> PrivateNetwork | None:
     """The shared private network of ``supervisor``'s servers; None when no sandbox can be made
     here (the servers then listen on the host's loopback, as before: reachable by its users)."""
     if unavailable():

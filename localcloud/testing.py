@@ -12,12 +12,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import config
 from .config import free_port
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from mypy_boto3_rds import RDSClient
 
 __all__ = ["Private", "free_port", "isolated_env", "private_localcloud", "start", "wait_db_available"]
 
@@ -55,16 +61,19 @@ class Private:
         """This localcloud's own key (made at its first start, in its state folder)."""
         return config.install_credentials(self.lab_dir / "localcloud", create=False)
 
-    def client(self, service: str, **kwargs):
+    def client(self, service: str, **kwargs: Any) -> BaseClient:
         """A boto3 client for this localcloud (its key, its endpoint, its region)."""
         import boto3
 
         creds = self.credentials
-        return boto3.session.Session(
+        session = boto3.session.Session(
             aws_access_key_id=creds.access_key_id,
             aws_secret_access_key=creds.secret_access_key,
             region_name=self.status["region"],
-        ).client(service, endpoint_url=self.endpoint, **kwargs)
+        )
+        # boto3-stubs overload client() on each literal service name; this helper takes any name
+        client: BaseClient = session.client(service, endpoint_url=self.endpoint, **kwargs)  # type: ignore[call-overload]
+        return client
 
 
 def start(lab_dir: Path | str, env: dict | None = None, fresh: bool = True) -> Private:
@@ -84,22 +93,22 @@ def start(lab_dir: Path | str, env: dict | None = None, fresh: bool = True) -> P
 
 
 @contextmanager
-def private_localcloud(lab_dir: Path | str | None = None, prefix: str = "localcloud-"):
+def private_localcloud(lab_dir: Path | str | None = None, prefix: str = "localcloud-") -> Iterator[Private]:
     """A started private localcloud; stopped on the way out, and its folder removed when this made it."""
     made = lab_dir is None
-    lab_dir = Path(tempfile.mkdtemp(prefix=prefix) if made else lab_dir)
+    folder = Path(tempfile.mkdtemp(prefix=prefix)) if lab_dir is None else Path(lab_dir)
     cloud = None
     try:
-        cloud = start(lab_dir)
+        cloud = start(folder)
         yield cloud
     finally:
         if cloud is not None:
             cloud.run("stop")
         if made:
-            shutil.rmtree(lab_dir, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def wait_db_available(rds, ident: str, delay: float = 0.2, attempts: int = 600) -> None:
+def wait_db_available(rds: RDSClient, ident: str, delay: float = 0.2, attempts: int = 600) -> None:
     """boto3's ``db_instance_available`` waiter; on failure the instance's RDS events join the message.
 
     A waiter alone only says "failed"; the events say why (a copy that failed, a crash), which is
@@ -108,9 +117,9 @@ def wait_db_available(rds, ident: str, delay: float = 0.2, attempts: int = 600) 
     from botocore.exceptions import WaiterError
 
     try:
-        rds.get_waiter("db_instance_available").wait(
-            DBInstanceIdentifier=ident, WaiterConfig={"Delay": delay, "MaxAttempts": attempts}
-        )
+        # the stubs say an int Delay; botocore's waiter sleeps any number of seconds (tests poll at 0.2)
+        waiter_config = {"Delay": delay, "MaxAttempts": attempts}
+        rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=ident, WaiterConfig=waiter_config)  # type: ignore[arg-type]
     except WaiterError as exc:
         events = rds.describe_events(SourceIdentifier=ident, SourceType="db-instance", Duration=60)["Events"]
         told = "; ".join(e["Message"] for e in events) or "no events"

@@ -32,12 +32,17 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..calls import Call, Response
 from ..processes import Supervisor
+
+if TYPE_CHECKING:
+    from ..persistence import RestoreReport
 
 
 def engine_packages() -> list[str]:
@@ -81,7 +86,7 @@ class Engine:
         same file).  Called often (after changes) on the snapshot thread: keep it cheap."""
         return {}
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict[str, Any] | None, report: RestoreReport) -> None:
         """Bring back what ``saved`` (this engine's ``snapshot()``) describes, after ``start()``;
         moto's state is already restored.  ``None``: a fresh start, forget leftover data.  What
         cannot come back is removed from moto and told to ``report.lose(...)``
@@ -108,7 +113,7 @@ class EngineMissing(ImportError):
     """An engine package that does not export ``ENGINE``."""
 
 
-def load_engines(ctx_factory, packages: list[str] | None = None) -> list[Engine]:
+def load_engines(ctx_factory: Callable[[str], EngineContext], packages: list[str] | None = None) -> list[Engine]:
     classes = []
     for name in packages if packages is not None else engine_packages():
         cls = getattr(importlib.import_module(name), "ENGINE", None)

@@ -42,12 +42,15 @@ import secrets
 import shutil
 import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ... import seam, security_groups
 from ...awserrors import error
 from ...calls import Call, Response
+from ...seam.models import RdsInstance, RdsParameterGroup
 from ...tcpgate import REFUSE, Gate
 from .. import Engine
 from . import offerings, parameters, replication
@@ -122,7 +125,7 @@ class RdsMariaDB(RdsPersistence, Engine):
             shutil.rmtree(self.ctx.state_dir / sub, ignore_errors=True)
 
     @staticmethod
-    def _db(ident: str):
+    def _db(ident: str) -> RdsInstance | None:
         return seam.find_db_instance(ident)
 
     def _set_status(self, ident: str, status: str) -> None:
@@ -384,7 +387,7 @@ class RdsMariaDB(RdsPersistence, Engine):
         return self._render(call, {"OrderableDBInstanceOptions": page, "Marker": marker})
 
     @staticmethod
-    def _parameter_group(name: str, region: str):
+    def _parameter_group(name: str, region: str) -> RdsParameterGroup | None:
         """The group, or None; RDS's default groups (``default.mysql8.4``) always exist."""
         group = seam.find_db_parameter_group(name, region)
         family = name.lower().removeprefix("default.")
@@ -409,7 +412,9 @@ class RdsMariaDB(RdsPersistence, Engine):
         return rows[start:end], (str(end) if end < len(rows) else None)
 
     @staticmethod
-    def _render(call: Call, result: dict) -> Response:
+    def _render(call: Call, result: dict[str, Any]) -> Response:
+        if call.operation is None:  # only the _api_<Operation> handlers render
+            raise ValueError("an RDS answer needs the call's operation")
         status, headers, body = seam.render(call.service, call.operation, result, call.protocol)
         return Response(status, headers, body)
 
@@ -520,8 +525,15 @@ class RdsMariaDB(RdsPersistence, Engine):
         if db is not None and "lifecycle" in call.notes:  # after() then shows it in this answer too
             seam.db_set_lifecycle(db, call.notes["lifecycle"])
 
-    def _create(self, ident: str, p: dict, lifecycle: str) -> None:
+    def _moto_db(self, ident: str) -> RdsInstance:
+        """moto's DB instance, which moto has just made (after a successful create)."""
         db = self._db(ident)
+        if db is None:
+            raise seam.NotFound("rds db instance", ident)
+        return db
+
+    def _create(self, ident: str, p: dict[str, str], lifecycle: str) -> None:
+        db = self._moto_db(ident)
         seam.db_set_lifecycle(db, lifecycle)
         if db.publicly_accessible is None and not p.get("DBSubnetGroupName"):
             # AWS: without a subnet group the instance goes to the default VPC, whose internet
@@ -532,6 +544,8 @@ class RdsMariaDB(RdsPersistence, Engine):
         if _bool(p.get("ManageMasterUserPassword")):
             password = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(28))
             self._store_managed_secret(db, user, password)
+        if password is None:  # _check_create refused this create before moto saw it
+            raise ValueError(f"{ident}: neither MasterUserPassword nor ManageMasterUserPassword")
         server = Server(self._instances_dir / ident, self.ctx.processes, self.name, ident)
         gate = Gate(ident, allow=lambda: self._allowed(ident), backend=lambda: self._backend(ident))
         inst = Instance(ident, server, gate, user, password)
@@ -551,7 +565,7 @@ class RdsMariaDB(RdsPersistence, Engine):
         self._run(inst, create, "available", failed="The DB instance creation failed.")
 
     def _create_replica(self, ident: str, source_ident: str) -> None:
-        db, src = self._db(ident), self.instances[source_ident]
+        db, src = self._moto_db(ident), self.instances[source_ident]
         # moto's replica is a shallow copy of the source: give it what RDS gives a replica, and
         # lists of its own (a change to one must not show on the other).
         db.backup_retention_period = 0  # "RDS creates read replicas with backups disabled"
@@ -582,12 +596,17 @@ class RdsMariaDB(RdsPersistence, Engine):
         seam.db_detach_replica(inst.ident, source)
 
     @staticmethod
-    def _store_managed_secret(db, user: str, password: str) -> None:
+    def _store_managed_secret(db: RdsInstance, user: str, password: str) -> None:
         """Put the generated credentials in the secret moto made (moto's holds a fixed one)."""
         seam.db_set_managed_secret(db, json.dumps({"username": user, "password": password}))
 
     def _run(
-        self, inst: Instance, work, final_status: str, failed: str = "Error restarting mysql:", done: tuple = ()
+        self,
+        inst: Instance,
+        work: Callable[[], None],
+        final_status: str,
+        failed: str = "Error restarting mysql:",
+        done: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Do ``work`` in the background under the instance's lock, then set ``final_status`` and
         record the events ``done``; when it fails, the instance is ``failed`` and an event says why
@@ -612,7 +631,7 @@ class RdsMariaDB(RdsPersistence, Engine):
 
         threading.Thread(target=body, name=f"rds-{inst.ident}", daemon=True).start()
 
-    def _transition(self, ident: str, during: str, final: str, work, **events) -> None:
+    def _transition(self, ident: str, during: str, final: str, work: Callable[[Instance], None], **events: Any) -> None:
         inst = self.instances[ident]
         self._set_status(ident, during)
         self._run(inst, lambda: work(inst), final, **events)
@@ -692,7 +711,7 @@ class RdsMariaDB(RdsPersistence, Engine):
         if db is None or not db.publicly_accessible:
             return False  # a private instance has no route from outside its VPC
         rules = seam.ec2_ingress_rules(db.vpc_security_group_ids or [])
-        return security_groups.allows(rules, self.ctx.learner_ip, "tcp", int(db.port))
+        return security_groups.allows(rules, self.ctx.learner_ip, "tcp", int(db.port or 0))
 
     def _backend(self, ident: str) -> str | tuple[str, int] | None:
         """Where an allowed connection goes: the server's unix socket (never its port: that is in the

@@ -19,6 +19,11 @@ import threading
 import time
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mysql.connector.abstracts import MySQLConnectionAbstract
+    from mysql.connector.pooling import PooledMySQLConnection
 
 from ... import sandbox
 from ...config import free_port
@@ -321,7 +326,7 @@ class Server:
         if code != 0:
             raise RuntimeError(f"mariadb-dump failed (exit {code}): {target.with_suffix('.log').read_text()[-500:]}")
 
-    def admin(self, timeout: float = 15.0):
+    def admin(self, timeout: float = 15.0) -> PooledMySQLConnection | MySQLConnectionAbstract:
         """A connection as the engine's own ``rdsadmin`` account (all privileges)."""
         import mysql.connector
 

@@ -21,10 +21,18 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ... import seam
 from ...tcpgate import Gate
 from .mariadb import Server
+
+if TYPE_CHECKING:
+    from ...persistence import RestoreReport
+    from ...seam.models import RdsInstance
+    from .. import EngineContext
+    from .engine import Instance
 
 log = logging.getLogger("localcloud.rds")
 
@@ -35,7 +43,24 @@ NOT_RUNNING = ("stopped", "stopping")  # the instance was stopped: its server st
 class RdsPersistence:
     """Mixed into the RDS engine: its ``snapshot()`` and ``restore()`` (see the module docstring)."""
 
-    def snapshot(self) -> dict:
+    if TYPE_CHECKING:  # what the engine (RdsMariaDB) provides to this mixin
+        ctx: EngineContext
+        name: str
+        instances: dict[str, Instance]
+        _lock: threading.Lock
+
+        @property
+        def _instances_dir(self) -> Path: ...
+        def _wipe(self, keep_template: bool = False) -> None: ...
+        @staticmethod
+        def _db(ident: str) -> RdsInstance | None: ...
+        def _set_status(self, ident: str, status: str) -> None: ...
+        def _replicas_of(self, ident: str) -> list[Instance]: ...
+        def _server_options(self, ident: str) -> dict[str, str]: ...
+        def _allowed(self, ident: str) -> bool: ...
+        def _backend(self, ident: str) -> str | tuple[str, int] | None: ...
+
+    def snapshot(self) -> dict[str, Any]:
         return {
             "instances": {
                 ident: {
@@ -51,7 +76,7 @@ class RdsPersistence:
             }
         }
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict[str, Any] | None, report: RestoreReport) -> None:
         if saved is None:
             self._wipe()  # a fresh start: no data folder belongs to anything
             return
@@ -91,7 +116,7 @@ class RdsPersistence:
                 except Exception:
                     log.exception("could not repoint replica %s", inst.ident)
 
-    def _restored_instance(self, ident: str, rec: dict):
+    def _restored_instance(self, ident: str, rec: dict[str, Any]) -> Instance:
         from .engine import Instance
 
         server = Server(self._instances_dir / ident, self.ctx.processes, self.name, ident)
@@ -113,7 +138,7 @@ class RdsPersistence:
             repl_password=rec["repl_password"],
         )
 
-    def _restart(self, inst, report) -> None:
+    def _restart(self, inst: Instance, report: RestoreReport) -> None:
         with inst.lock:
             try:
                 # innodb=FORCE: a server whose tables cannot be opened must fail, not start empty
@@ -124,7 +149,7 @@ class RdsPersistence:
                 return
         self._set_status(inst.ident, "available")
 
-    def _lose(self, report, ident: str, why: str) -> None:
+    def _lose(self, report: RestoreReport, ident: str, why: str) -> None:
         """Remove an instance that cannot come back, from this engine and from moto, and say so."""
         db = self._db(ident)
         tags = seam.db_tags(db) if db is not None else {}

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
+from typing import Any
 
 from .mariadb import REPL_HOST, Server, tools
 
@@ -152,12 +154,19 @@ def start_replication(replica: Server, source_port: int, repl_password: str) -> 
     )
 
 
-def status(server: Server) -> dict:
+def _as_dict(row: object) -> dict[str, Any]:
+    """A row of a ``cursor(dictionary=True)`` (mysql-connector's types do not say it is a dict)."""
+    if not isinstance(row, dict):
+        raise TypeError(f"expected a dictionary cursor's row, got {type(row).__name__}")
+    return row
+
+
+def status(server: Server) -> dict[str, Any]:
     """SHOW REPLICA STATUS as a dict ({} when the server replicates from nothing)."""
     with server.admin() as conn, conn.cursor(dictionary=True) as cur:
         cur.execute("SHOW SLAVE STATUS")
         rows = cur.fetchall()
-    return rows[0] if rows else {}
+    return _as_dict(rows[0]) if rows else {}
 
 
 def repoint(replica: Server, source_port: int) -> None:
@@ -187,7 +196,7 @@ def promote(replica: Server, apply_timeout: float = 60.0) -> None:
         cur.execute("SHOW SLAVE STATUS")
         rows = cur.fetchall()
         if rows:
-            received = rows[0].get("Gtid_IO_Pos") or ""
+            received = str(_as_dict(rows[0]).get("Gtid_IO_Pos") or "")
             cur.execute("START SLAVE SQL_THREAD")  # apply the relay log even if it was paused
             if received:
                 cur.execute("SELECT MASTER_GTID_WAIT(%s, %s) AS w", (received, apply_timeout))
@@ -197,7 +206,7 @@ def promote(replica: Server, apply_timeout: float = 60.0) -> None:
         cur.execute("SET GLOBAL read_only = OFF")
 
 
-def _tail(path, lines: int = 5) -> str:
+def _tail(path: Path, lines: int = 5) -> str:
     try:
         return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
     except OSError:

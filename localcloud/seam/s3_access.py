@@ -23,7 +23,8 @@ def s3_object_ownership(bucket_name: str) -> str | None:
     return rule if isinstance(rule, str) or rule is None else rule.get("ObjectOwnership")
 
 
-def s3_set_object_ownership(bucket_name: str, rule: str) -> None:
+def s3_set_object_ownership(bucket_name: str, rule: str | None) -> None:
+    """Set (or, with None, remove) the bucket's ObjectOwnership."""
     # moto annotates a dict but keeps the ObjectOwnership string (its own Create/PutBucket... do)
     s3_bucket(bucket_name).ownership_rule = rule  # type: ignore[assignment]
 

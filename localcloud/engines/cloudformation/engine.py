@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import re
 
-import yaml
+# no stubs installed (types-PyYAML is not among the dev dependencies)
+import yaml  # type: ignore[import-untyped]
 
 from ... import seam
 from ...awserrors import error

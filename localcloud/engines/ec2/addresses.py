@@ -18,16 +18,18 @@ import ipaddress
 
 from ... import seam
 from ...awserrors import error
+from ...calls import Call, Response
+from .. import Engine
 
 POOLS = (ipaddress.ip_network("198.51.100.0/24"), ipaddress.ip_network("192.0.2.0/24"))
 ADDRESS_QUOTA = 5
 
 
-class ElasticIps:
+class ElasticIps(Engine):
     """Mixed into the EC2 engine.  Its lifecycle fixes run after the engine's own
     ``_after_StartInstances``/... (the SSH endpoints), as ``_addresses_after_<Operation>``."""
 
-    def after(self, call, response):
+    def after(self, call: Call, response: Response) -> Response | None:
         result = super().after(call, response)
         if response.status < 300 and call.operation:
             fix = getattr(self, f"_addresses_after_{call.operation}", None)

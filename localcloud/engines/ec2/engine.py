@@ -27,16 +27,19 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 
 import asyncssh
 
 import labcontract
 
 from ... import sandbox, seam, security_groups
+from ...calls import Call
+from ...seam.models import Ec2Image
 from .. import Engine
 from .addresses import ElasticIps
 from .keypairs import KeyPairs
-from .persist import Ec2Persistence
+from .persist import Ec2Persistence, LaunchInfo
 from .sshserver import Endpoint, SshHub
 
 log = logging.getLogger("localcloud.ec2_ssh")
@@ -55,7 +58,7 @@ DEFAULT_USERS = (
 FALLBACK_USER = "ec2-user"  # Amazon Linux, RHEL, SUSE and most others
 
 
-def default_user(image) -> str | None:
+def default_user(image: Ec2Image | None) -> str | None:
     """The login name an AMI's images are built with; None for Windows (no SSH server)."""
     if image is None:
         return FALLBACK_USER
@@ -79,7 +82,8 @@ class Ec2Ssh(Ec2Persistence, KeyPairs, ElasticIps, Engine):
             terminate=self.ctx.processes.terminate,
         )
         self._lock = threading.Lock()
-        self._launched: dict[str, dict] = {}  # instance id -> user, key, host key (kept across stop/start)
+        # instance id -> user, key, host key (kept across stop/start); None: no SSH (Windows AMI)
+        self._launched: dict[str, LaunchInfo | None] = {}
         self._last_port: dict[str, int] = {}
 
     # ---- hooks: endpoints follow the instances' lifecycle -----------------------------------------
@@ -97,7 +101,7 @@ class Ec2Ssh(Ec2Persistence, KeyPairs, ElasticIps, Engine):
         self._each(call, call.param_list("InstanceId"), lambda iid: self._close(iid, forget=True))
 
     @staticmethod
-    def _each(call, ids: list[str], work) -> None:
+    def _each(call: Call, ids: list[str], work: Callable[[str], None]) -> None:
         for iid in ids:
             try:
                 work(iid)
@@ -108,7 +112,7 @@ class Ec2Ssh(Ec2Persistence, KeyPairs, ElasticIps, Engine):
     # ---- endpoints ------------------------------------------------------------------------------
 
     @staticmethod
-    def _capture_launch(iid: str) -> dict | None:
+    def _capture_launch(iid: str) -> LaunchInfo | None:
         inst = seam.ec2_instance(iid)
         user = default_user(seam.ec2_image(inst.image_id))
         if user is None:
@@ -130,7 +134,7 @@ class Ec2Ssh(Ec2Persistence, KeyPairs, ElasticIps, Engine):
             "hostname": f"ip-{ip.replace('.', '-')}.ec2.internal",  # EC2's private DNS name in us-east-1
         }
 
-    def _sandbox(self, iid: str, info: dict) -> tuple[sandbox.InstanceSandbox | None, str]:
+    def _sandbox(self, iid: str, info: LaunchInfo) -> tuple[sandbox.InstanceSandbox | None, str]:
         """The instance's sandbox, started (or None and why not)."""
         why = sandbox.unavailable()
         if why:
@@ -168,7 +172,7 @@ class Ec2Ssh(Ec2Persistence, KeyPairs, ElasticIps, Engine):
                 info["key"],
                 info["host_key"],
                 box,
-                allowed=lambda iid=iid: self.allows_ssh(iid),
+                allowed=lambda: self.allows_ssh(iid),
                 refusal=refusal,
             )
             try:

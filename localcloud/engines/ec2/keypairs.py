@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives import serialization
 
 from ... import seam
 from ...awserrors import error
+from ...calls import Call, Response
+from .. import Engine
 
 DEFAULT_KEY_TYPE = "rsa"
 
@@ -40,7 +42,8 @@ def public_key_blob(public: bytes | str) -> bytes:
     (``ssh-ed25519 AAAA... comment``) or an RFC 4716 block, whose body is the same blob."""
     text = public.decode() if isinstance(public, bytes) else public
     if text.lstrip().startswith("---- BEGIN SSH2 PUBLIC KEY ----"):
-        body, continued = [], False
+        body: list[str] = []
+        continued = False
         for line in text.strip().splitlines()[1:-1]:
             header = continued or (":" in line and not body)
             continued = header and line.endswith("\\")
@@ -61,7 +64,7 @@ def fingerprint(key_type: str, material: seam.KeyPairMaterial, imported: bool) -
     return _hex_pairs(hashlib.sha1(der).digest())
 
 
-class KeyPairs:
+class KeyPairs(Engine):
     """Mixed into the EC2 engine: CreateKeyPair / ImportKeyPair answers and state as on AWS."""
 
     def _api_CreateKeyPair(self, call):
@@ -80,7 +83,7 @@ class KeyPairs:
     def _after_ImportKeyPair(self, call, response):
         return self._fix_key_pair(call, response, imported=True)
 
-    def _fix_key_pair(self, call, response, imported: bool):
+    def _fix_key_pair(self, call: Call, response: Response, imported: bool) -> Response | None:
         name = call.params.get("KeyName", "")
         material = seam.ec2_key_pair_material(name, call.region)
         key_type = material.key_type or DEFAULT_KEY_TYPE

@@ -13,27 +13,53 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import asyncssh
 
 import labcontract
 
 from ... import sandbox, seam
+from .. import Engine
+
+if TYPE_CHECKING:
+    from ...persistence import RestoreReport
+    from .sshserver import SshHub
 
 log = logging.getLogger("localcloud.ec2_ssh")
 
 
-class Ec2Persistence:
+class LaunchInfo(TypedDict):
+    """What the engine keeps of an instance's launch (across its stop/start and the daemon's)."""
+
+    user: str  # the AMI's login user
+    key: asyncssh.SSHKey | None  # the launch key pair's public key (None: launched without one)
+    host_key: asyncssh.SSHKey
+    image_name: str
+    look: sandbox.AmiLook
+    hostname: str
+
+
+class Ec2Persistence(Engine):
     """Mixed into the EC2 engine: its ``snapshot()`` and ``restore()`` (see the module docstring)."""
 
-    _exported: dict  # instance id -> its record (keys exported once: the snapshot runs often)
+    # instance id -> (its launch info, its record): keys exported once, the snapshot runs often
+    _exported: dict[str, tuple[LaunchInfo, dict[str, Any]]]
 
-    def snapshot(self) -> dict:
-        cache = self.__dict__.setdefault("_exported", {})
+    if TYPE_CHECKING:  # what the engine (Ec2Ssh) provides to this mixin
+        _lock: threading.Lock
+        _launched: dict[str, LaunchInfo | None]  # None: no SSH (a Windows AMI)
+        hub: SshHub
+
+        def _open(self, iid: str, new: bool, port: int = 0) -> None: ...
+
+    def snapshot(self) -> dict[str, Any]:
+        cache: dict[str, tuple[LaunchInfo, dict[str, Any]]] = self.__dict__.setdefault("_exported", {})
         with self._lock:
             launched = dict(self._launched)
             ports = {iid: ep.port for iid, ep in self.hub.endpoints.items()}
-        records = {}
+        records: dict[str, dict[str, Any]] = {}
         for iid, info in launched.items():
             if not info:
                 continue
@@ -44,7 +70,7 @@ class Ec2Persistence:
             cache.pop(gone, None)
         return {"launched": records, "ports": ports}
 
-    def restore(self, saved: dict | None, report) -> None:
+    def restore(self, saved: dict[str, Any] | None, report: RestoreReport) -> None:
         states = seam.ec2_instance_states()
         records = (saved or {}).get("launched", {})
         for d in self.ctx.state_dir.glob("i-*"):
@@ -68,17 +94,17 @@ class Ec2Persistence:
                 seam.ec2_remove_tag(iid, labcontract.SSH_ENDPOINT_TAG)  # a stopped instance has no endpoint
 
 
-def _export(info: dict) -> dict:
+def _export(info: LaunchInfo) -> dict[str, Any]:
     return {
         "user": info["user"],
-        "key": info["key"].export_public_key("openssh").decode() if info.get("key") else None,
+        "key": info["key"].export_public_key("openssh").decode() if info["key"] else None,
         "host_key": info["host_key"].export_private_key("openssh").decode(),
         "image_name": info.get("image_name", ""),
         "hostname": info.get("hostname"),
     }
 
 
-def _import(rec: dict) -> dict:
+def _import(rec: dict[str, Any]) -> LaunchInfo:
     return {
         "user": rec["user"],
         "key": asyncssh.import_public_key(rec["key"]) if rec.get("key") else None,

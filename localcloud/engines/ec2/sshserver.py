@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import inspect
 import logging
 import os
 import pty
@@ -24,15 +25,19 @@ import struct
 import subprocess
 import termios
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 import asyncssh
 from asyncssh.constants import EXTENDED_DATA_STDERR
 from asyncssh.stream import SSHReader, SSHWriter
 
 from ... import sandbox as _sandbox
+from ...processes import Child
 from ...tcpgate import Gate
+
+_Process = asyncssh.SSHServerProcess[bytes]  # encoding=None: every session carries bytes
 
 log = logging.getLogger("localcloud.ec2_ssh")
 logging.getLogger("asyncssh").setLevel(logging.WARNING)  # not a line per packet in daemon.log
@@ -55,9 +60,9 @@ class Endpoint:
     refusal: str = ""  # why commands are refused (no sandbox)
     port: int = 0
     gate: Gate | None = None
-    tasks: set = field(default_factory=set)
-    connections: set = field(default_factory=set)
-    children: list = field(default_factory=list)  # Child objects are not hashable
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    connections: set[asyncssh.SSHServerConnection] = field(default_factory=set)
+    children: list[Child] = field(default_factory=list)  # Child objects are not hashable
 
 
 class _SandboxProcess(asyncssh.SSHServerProcess):
@@ -75,24 +80,30 @@ class _SandboxProcess(asyncssh.SSHServerProcess):
         stdin = SSHReader(self, self._chan)
         stdout = SSHWriter(self, self._chan)
         stderr = SSHWriter(self, self._chan, EXTENDED_DATA_STDERR)
-        self._conn.create_task(self._session_factory(stdin, stdout, stderr), stdin.logger)
+        factory, conn = self._session_factory, self._conn
+        if factory is None or conn is None:  # asyncssh's own session_started asserts the same
+            raise RuntimeError("an SSH session started without its connection or session factory")
+        handler = factory(stdin, stdout, stderr)
+        if inspect.isawaitable(handler):
+            conn.create_task(handler, stdin.logger)
 
 
 class _Server(asyncssh.SSHServer):
-    def __init__(self, ep: Endpoint, process_factory: Callable) -> None:
+    def __init__(self, ep: Endpoint, process_factory: Callable[[_Process], Awaitable[None]]) -> None:
         self.ep = ep
-        self.conn = None
+        self.conn: asyncssh.SSHServerConnection | None = None
         self._process_factory = process_factory
 
     def session_requested(self) -> asyncssh.SSHServerSession:
         return _SandboxProcess(self._process_factory, None, 3, False)
 
-    def connection_made(self, conn) -> None:
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         self.ep.connections.add(conn)
 
-    def connection_lost(self, exc) -> None:
-        self.ep.connections.discard(self.conn)
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.conn is not None:
+            self.ep.connections.discard(self.conn)
 
     def begin_auth(self, username: str) -> bool:
         return True  # always ask for a key, whatever the name
@@ -109,7 +120,7 @@ class _Server(asyncssh.SSHServer):
 
 
 class SshHub:
-    def __init__(self, spawn: Callable[..., object], terminate: Callable[[object], None]) -> None:
+    def __init__(self, spawn: _sandbox.Spawn, terminate: Callable[[Child], None]) -> None:
         self._spawn = spawn  # supervisor.spawn(argv, name=..., **popen_kwargs) -> Child
         self._terminate = terminate
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -122,12 +133,15 @@ class SshHub:
     def open(self, ep: Endpoint, avoid_port: int = 0, port: int = 0) -> int:
         """Start serving ``ep`` on a free loopback port (never ``avoid_port``; ``port`` when it is
         free: a restored instance keeps its endpoint); return it."""
-        self._ensure_loop()
-        loop = self._loop
+        loop = self._ensure_loop()
+
+        def handler(sock: socket.socket) -> None:
+            asyncio.run_coroutine_threadsafe(self._ssh(ep, sock), loop)
+
         ep.gate = Gate(
             f"ssh-{ep.instance_id}",
             allow=ep.allowed,
-            handler=lambda sock: asyncio.run_coroutine_threadsafe(self._ssh(ep, sock), loop),
+            handler=handler,
             avoid_port=avoid_port,
             port=port,
         )
@@ -140,7 +154,8 @@ class SshHub:
         with self._lock:
             ep = self.endpoints.pop(instance_id, None)
         if ep is not None and self._loop is not None:
-            ep.gate.close()
+            if ep.gate is not None:
+                ep.gate.close()
             asyncio.run_coroutine_threadsafe(self._shutdown(ep), self._loop).result(30)
 
     def close_all(self) -> None:
@@ -148,22 +163,24 @@ class SshHub:
             self.close(iid)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+            if self._thread is not None:
+                self._thread.join(10)
             self._loop.close()
             self._loop = self._thread = None
 
     # ---- the loop -----------------------------------------------------------------------
 
-    def _ensure_loop(self) -> None:
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is not None:
-                return
-            self._loop = asyncio.new_event_loop()
-            self._thread = threading.Thread(target=self._loop.run_forever, name="localcloud-ssh", daemon=True)
+                return self._loop
+            self._loop = loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=loop.run_forever, name="localcloud-ssh", daemon=True)
             self._thread.start()
+            return loop
 
     async def _ssh(self, ep: Endpoint, conn: socket.socket) -> None:
-        task = asyncio.current_task()
+        task = _current_task()
         ep.tasks.add(task)
         try:
             conn.setblocking(False)
@@ -198,19 +215,18 @@ class SshHub:
 
     # ---- sessions: a real shell in the instance's home --------------------------------------
 
-    async def _session(self, ep: Endpoint, proc: asyncssh.SSHServerProcess) -> None:
-        task = asyncio.current_task()
+    async def _session(self, ep: Endpoint, proc: _Process) -> None:
+        task = _current_task()
         ep.tasks.add(task)
-        child = None
         try:
             if ep.sandbox is None:
                 proc.stderr.write(f"localcloud: {ep.refusal}\n".encode())
                 proc.exit(1)
                 return
             if proc.get_terminal_type():
-                child, status = await self._run_pty(ep, proc)
+                _, status = await self._run_pty(ep, ep.sandbox, proc)
             else:
-                child, status = await self._run_pipes(ep, proc)
+                _, status = await self._run_pipes(ep, ep.sandbox, proc)
             proc.exit(status)
         except asyncio.CancelledError:
             proc.close()
@@ -222,7 +238,7 @@ class SshHub:
         finally:
             ep.tasks.discard(task)
 
-    def _argv(self, proc) -> list[str]:
+    def _argv(self, proc: _Process) -> list[str]:
         if proc.subsystem == "sftp" and _sandbox.SFTP_SERVER:
             return [_sandbox.SFTP_SERVER]
         if proc.subsystem:
@@ -231,32 +247,35 @@ class SshHub:
             return [SHELL, "-c", proc.command]
         return [SHELL, "-l", "-i"] if proc.get_terminal_type() else [SHELL, "-l"]
 
-    async def _start(self, ep: Endpoint, argv: list[str], term: str | None = None, **popen):
+    async def _start(
+        self, ep: Endpoint, box: _sandbox.InstanceSandbox, argv: list[str], term: str | None = None, **popen: Any
+    ) -> Child:
         loop = asyncio.get_running_loop()
-        argv, fds = ep.sandbox.session(argv)
-        env = ep.sandbox.env(term)
+        argv, fds = box.session(argv)
+        env = box.env(term)
 
-        def spawn():
+        def spawn() -> Child:
             return self._spawn(argv, name=f"ssh {ep.instance_id}", cwd="/", env=env, pass_fds=fds, **popen)
 
         child = await loop.run_in_executor(None, spawn)
         ep.children.append(child)
         return child
 
-    async def _finish(self, ep: Endpoint, child) -> int:
+    async def _finish(self, ep: Endpoint, child: Child) -> int:
         code = await asyncio.get_running_loop().run_in_executor(None, child.popen.wait)
         if child in ep.children:
             ep.children.remove(child)
         return code if code >= 0 else 128 - code
 
-    async def _run_pipes(self, ep, proc):
+    async def _run_pipes(self, ep: Endpoint, box: _sandbox.InstanceSandbox, proc: _Process) -> tuple[Child, int]:
         P = subprocess.PIPE
-        child = await self._start(ep, self._argv(proc), stdin=P, stdout=P, stderr=P)
+        child = await self._start(ep, box, self._argv(proc), stdin=P, stdout=P, stderr=P)
+        stdin, stdout, stderr = _pipes(child)
         pumps = [
-            asyncio.create_task(_pipe_out(child.popen.stdout, proc.stdout)),
-            asyncio.create_task(_pipe_out(child.popen.stderr, proc.stderr)),
+            asyncio.create_task(_pipe_out(stdout, proc.stdout)),
+            asyncio.create_task(_pipe_out(stderr, proc.stderr)),
         ]
-        feeder = asyncio.create_task(_pipe_in(proc.stdin, child.popen.stdin))
+        feeder = asyncio.create_task(_pipe_in(proc.stdin, stdin))
         try:
             status = await self._finish(ep, child)
             await asyncio.gather(*pumps)
@@ -266,12 +285,14 @@ class SshHub:
                 p.cancel()
         return child, status
 
-    async def _run_pty(self, ep, proc):
+    async def _run_pty(self, ep: Endpoint, box: _sandbox.InstanceSandbox, proc: _Process) -> tuple[Child, int]:
         master, slave = pty.openpty()
         _set_size(master, proc.get_terminal_size())
         argv = [SETSID, "--ctty", *self._argv(proc)]  # the terminal becomes the shell's controlling tty
         try:
-            child = await self._start(ep, argv, term=proc.get_terminal_type(), stdin=slave, stdout=slave, stderr=slave)
+            child = await self._start(
+                ep, box, argv, term=proc.get_terminal_type(), stdin=slave, stdout=slave, stderr=slave
+            )
         finally:
             os.close(slave)
         loop = asyncio.get_running_loop()
@@ -320,12 +341,28 @@ class SshHub:
         return child, status
 
 
-def _set_size(fd: int, size) -> None:
+def _current_task() -> asyncio.Task[Any]:
+    """The task running this coroutine (every coroutine here runs in one)."""
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("not inside an asyncio task")
+    return task
+
+
+def _pipes(child: Child) -> tuple[IO[bytes], IO[bytes], IO[bytes]]:
+    """A child's stdin, stdout and stderr pipes (it was spawned with all three piped)."""
+    p = child.popen
+    if p.stdin is None or p.stdout is None or p.stderr is None:
+        raise RuntimeError(f"{child.name}: spawned without pipes")
+    return p.stdin, p.stdout, p.stderr
+
+
+def _set_size(fd: int, size: tuple[int, int, int, int]) -> None:
     width, height = size[0] or 80, size[1] or 24
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
 
 
-async def _pipe_out(src, dst) -> None:
+async def _pipe_out(src: IO[bytes], dst: SSHWriter[bytes]) -> None:
     """Copy a child's stdout/stderr pipe to the SSH channel until EOF."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -337,7 +374,7 @@ async def _pipe_out(src, dst) -> None:
         transport.close()
 
 
-async def _pipe_in(src, dst) -> None:
+async def _pipe_in(src: SSHReader[bytes], dst: IO[bytes]) -> None:
     """Copy what the SSH client sends to the child's stdin; EOF closes it."""
     loop = asyncio.get_running_loop()
     try:

@@ -23,6 +23,7 @@ import re
 from ... import seam
 from ...awserrors import error
 from ...calls import Call, Response
+from .. import Engine
 
 ENFORCED = "BucketOwnerEnforced"
 OWNER_FULL_CONTROL = "bucket-owner-full-control"
@@ -67,7 +68,7 @@ def enforced(name: str) -> bool:
     return bool(name) and seam.s3_bucket_exists(name) and seam.s3_object_ownership(name) == ENFORCED
 
 
-class ObjectOwnership:
+class ObjectOwnership(Engine):
     """Mixed into the S3 engine: checks named ``_ownership_before_<Operation>`` run first."""
 
     def before(self, call: Call) -> Response | None:

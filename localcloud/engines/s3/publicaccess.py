@@ -24,6 +24,7 @@ import json
 from ... import config, seam
 from ...awserrors import error
 from ...calls import Call, Response
+from .. import Engine
 from .ownership import GRANT_HEADERS, bucket
 
 NEW_BUCKET_SETTINGS = dict.fromkeys(seam.BPA_FIELDS, True)
@@ -53,7 +54,7 @@ def header_acl_is_public(call: Call) -> bool:
     return any(g in call.headers.get(h, "") for h in GRANT_HEADERS for g in PUBLIC_GROUPS)
 
 
-def _values(v) -> list:
+def _values(v: object) -> list[object]:
     return v if isinstance(v, list) else [v]
 
 
@@ -85,7 +86,7 @@ def policy_is_public(document: bytes | str) -> bool:
     return False
 
 
-class BlockPublicAccess:
+class BlockPublicAccess(Engine):
     """Mixed into the S3 engine: checks named ``_bpa_before_<Operation>`` run before moto."""
 
     def before(self, call: Call) -> Response | None:

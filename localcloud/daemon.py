@@ -9,6 +9,8 @@ import shutil
 import signal
 import threading
 import time
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import labcontract
@@ -20,7 +22,7 @@ from .processes import Supervisor
 log = logging.getLogger("localcloud")
 
 
-def daemon_file():
+def daemon_file() -> Path:
     return config.state_dir() / "daemon.json"
 
 
@@ -33,7 +35,7 @@ def mariadb_server() -> str | None:
     return None
 
 
-def snapshot_file():
+def snapshot_file() -> Path:
     return config.state_dir() / persistence.FILE_NAME
 
 
@@ -80,7 +82,7 @@ class Daemon:
         self._restore_engines(saved)
         self.snapshotter.start()
 
-        def shutdown(signum, frame):
+        def shutdown(signum: int, frame: FrameType | None) -> None:
             threading.Thread(target=server.shutdown, daemon=True).start()
 
         signal.signal(signal.SIGTERM, shutdown)

@@ -114,7 +114,7 @@ class ServiceRoutes:
         return (best[1], best[2]) if best else None
 
 
-def _botocore():
+def _botocore() -> botocore.session.Session:
     global _session
     if _session is None:
         _session = botocore.session.get_session()

@@ -37,13 +37,13 @@ class ElasticIps(Engine):
                 fix(call)
         return result
 
-    def _api_AllocateAddress(self, call):
+    def _api_AllocateAddress(self, call: Call) -> Response | None:
         held = [a for a in seam.ec2_elastic_ips(call.region) if a.domain == "vpc"]
         if len(held) >= ADDRESS_QUOTA:
             return error(call, "AddressLimitExceeded", "The maximum number of addresses has been reached.")
         return None
 
-    def _after_AllocateAddress(self, call, response):
+    def _after_AllocateAddress(self, call: Call, response: Response) -> Response | None:
         if call.params.get("Address"):
             return None  # an address the learner asked for (BYOIP): keep it
         taken = {a.public_ip for a in seam.ec2_elastic_ips(call.region)}
@@ -58,12 +58,12 @@ class ElasticIps(Engine):
             return response
         return None
 
-    def _addresses_after_StartInstances(self, call):
+    def _addresses_after_StartInstances(self, call: Call) -> None:
         for iid in call.param_list("InstanceId"):
             seam.ec2_keep_elastic_ips(iid, call.region)
 
     _addresses_after_StopInstances = _addresses_after_StartInstances
 
-    def _addresses_after_TerminateInstances(self, call):
+    def _addresses_after_TerminateInstances(self, call: Call) -> None:
         for iid in call.param_list("InstanceId"):
             seam.ec2_disassociate_elastic_ips(iid, call.region)

@@ -34,7 +34,7 @@ import asyncssh
 import labcontract
 
 from ... import sandbox, seam, security_groups
-from ...calls import Call
+from ...calls import Call, Response
 from ...seam.models import Ec2Image
 from .. import Engine
 from .addresses import ElasticIps
@@ -88,16 +88,16 @@ class Ec2Ssh(Ec2Persistence, KeyPairs, ElasticIps, Engine):
 
     # ---- hooks: endpoints follow the instances' lifecycle -----------------------------------------
 
-    def _after_RunInstances(self, call, response):
+    def _after_RunInstances(self, call: Call, response: Response) -> None:
         self._each(call, seam.run_instances_ids(response.body), lambda iid: self._open(iid, new=True))
 
-    def _after_StartInstances(self, call, response):
+    def _after_StartInstances(self, call: Call, response: Response) -> None:
         self._each(call, call.param_list("InstanceId"), lambda iid: self._open(iid, new=False))
 
-    def _after_StopInstances(self, call, response):
+    def _after_StopInstances(self, call: Call, response: Response) -> None:
         self._each(call, call.param_list("InstanceId"), lambda iid: self._close(iid, forget=False))
 
-    def _after_TerminateInstances(self, call, response):
+    def _after_TerminateInstances(self, call: Call, response: Response) -> None:
         self._each(call, call.param_list("InstanceId"), lambda iid: self._close(iid, forget=True))
 
     @staticmethod

@@ -67,7 +67,7 @@ def fingerprint(key_type: str, material: seam.KeyPairMaterial, imported: bool) -
 class KeyPairs(Engine):
     """Mixed into the EC2 engine: CreateKeyPair / ImportKeyPair answers and state as on AWS."""
 
-    def _api_CreateKeyPair(self, call):
+    def _api_CreateKeyPair(self, call: Call) -> Response | None:
         if call.params.get("KeyFormat", "pem") == "ppk":
             return error(
                 call,
@@ -77,10 +77,10 @@ class KeyPairs(Engine):
             )
         return None
 
-    def _after_CreateKeyPair(self, call, response):
+    def _after_CreateKeyPair(self, call: Call, response: Response) -> Response | None:
         return self._fix_key_pair(call, response, imported=False)
 
-    def _after_ImportKeyPair(self, call, response):
+    def _after_ImportKeyPair(self, call: Call, response: Response) -> Response | None:
         return self._fix_key_pair(call, response, imported=True)
 
     def _fix_key_pair(self, call: Call, response: Response, imported: bool) -> Response | None:

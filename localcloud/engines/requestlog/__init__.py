@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import threading
 
+from ...calls import Call, Response
 from .. import Engine
 
 
@@ -19,10 +20,10 @@ class RequestLog(Engine):
 
     def start(self) -> None:
         self._lock = threading.Lock()
-        self._counts: collections.Counter = collections.Counter()
+        self._counts: collections.Counter[str] = collections.Counter()
         self._log = open(self.ctx.state_dir / "requests.log", "a", buffering=1)
 
-    def after(self, call, response):
+    def after(self, call: Call, response: Response) -> Response | None:
         op = call.operation or f"{call.method} {call.path.split('?')[0][:60]}"
         with self._lock:
             self._counts[f"{call.service or '?'}:{call.operation or call.method}"] += 1

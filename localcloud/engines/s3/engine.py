@@ -47,6 +47,6 @@ class S3Engine(ObjectOwnership, BlockPublicAccess, Engine):
     _api_CopyObject = _check_key
     _api_CreateMultipartUpload = _check_key
 
-    def _after_CreateBucket(self, call, response):
+    def _after_CreateBucket(self, call: Call, response: Response) -> None:
         self.ownership_defaults(call)
         self.public_access_defaults(call)

@@ -198,6 +198,39 @@ REQUIRED: tuple[Symbol, ...] = (
     ),
 )
 
+# moto's classes that seam.models re-exports under stable names, for annotations: engines name
+# them there and never import moto (a class that moved fails here, by name)
+MODEL_CLASSES: dict[str, tuple[str, ...]] = {
+    "moto.athena.models": ("AthenaBackend", "DataCatalog", "NamedQuery", "WorkGroup"),
+    "moto.awslambda.models": ("EventInvokeConfig", "EventSourceMapping", "LambdaBackend", "LambdaFunction"),
+    "moto.core.base_backend": ("BaseBackend",),
+    "moto.ec2.models": ("EC2Backend",),
+    "moto.ec2.models.amis": ("Ami",),
+    "moto.ec2.models.elastic_ip_addresses": ("ElasticAddress",),
+    "moto.ec2.models.instances": ("Instance",),
+    "moto.ec2.models.key_pairs": ("KeyPair",),
+    "moto.ec2.models.security_groups": ("SecurityGroup", "SecurityGroupRule"),
+    "moto.ec2.models.vpcs": ("VPC",),
+    "moto.glue.models": ("FakeCrawler", "FakeJob", "FakeTable", "GlueBackend"),
+    "moto.iam.models": ("IAMBackend", "Role"),
+    "moto.logs.models": ("LogsBackend",),
+    "moto.rds.models": ("DBInstance", "DBParameterGroup", "Event", "RDSBackend"),
+    "moto.redshift.models": ("Cluster", "RedshiftBackend"),
+    "moto.s3.models": (
+        "FakeAcl",
+        "FakeBucket",
+        "FakeDeleteMarker",
+        "FakeKey",
+        "NotificationConfiguration",
+        "S3Backend",
+    ),
+    "moto.secretsmanager.models": ("SecretsManagerBackend",),
+    "moto.sns.models": ("SNSBackend",),
+    "moto.sqs.models": ("Message", "Queue", "SQSBackend"),
+    "moto.ssm.models": ("SimpleSystemManagerBackend",),
+}
+REQUIRED += tuple(Symbol(module, name) for module, names in MODEL_CLASSES.items() for name in names)
+
 OPTIONAL: tuple[Symbol, ...] = (
     Symbol(
         "moto.moto_server.werkzeug_app",

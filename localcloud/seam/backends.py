@@ -37,6 +37,7 @@ from .models import (
     EventSourceMapping,
     GlueBackend,
     GlueCrawler,
+    GlueJob,
     GlueTable,
     IamBackend,
     IamRole,
@@ -465,7 +466,14 @@ def glue_job(name: str, region: str = config.REGION) -> dict[str, Any] | None:
 def glue_job_names(region: str = config.REGION, command: str | None = None) -> list[str]:
     """Names of the Glue jobs in ``region``; only those whose Command.Name is ``command`` if given."""
     jobs = list(glue(region).jobs.values())
-    return [j.name for j in jobs if command is None or (j.command or {}).get("Name") == command]
+    return [j.name for j in jobs if command is None or _job_command_name(j) == command]
+
+
+def _job_command_name(job: GlueJob) -> str | None:
+    """A job's Command.Name: moto annotates ``command`` as str but keeps the request's Command
+    structure (a dict, or None for a job made without one)."""
+    spec: object = job.command
+    return spec.get("Name") if isinstance(spec, dict) else None
 
 
 # JobUpdate member -> moto's job attribute (UpdateJob: "the previous job definition is completely

@@ -20,6 +20,7 @@ from moto.ec2.models.security_groups import SecurityGroup as Ec2SecurityGroup
 from moto.ec2.models.security_groups import SecurityGroupRule as Ec2SecurityGroupRule
 from moto.ec2.models.vpcs import VPC as Ec2Vpc
 from moto.glue.models import FakeCrawler as GlueCrawler
+from moto.glue.models import FakeDatabase as GlueDatabase
 from moto.glue.models import FakeJob as GlueJob
 from moto.glue.models import FakeTable as GlueTable
 from moto.glue.models import GlueBackend
@@ -61,6 +62,7 @@ __all__ = [
     "EventSourceMapping",
     "GlueBackend",
     "GlueCrawler",
+    "GlueDatabase",
     "GlueJob",
     "GlueTable",
     "IamBackend",

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from ... import seam
 
 if TYPE_CHECKING:
-    from moto.glue.models import FakeDatabase, FakeTable, GlueBackend
+    from ...seam.models import GlueBackend
+    from ...seam.models import GlueDatabase as FakeDatabase
+    from ...seam.models import GlueTable as FakeTable
 
 CATALOG = "awsdatacatalog"
 JSON_OPENX = "org.openx.data.jsonserde.JsonSerDe"

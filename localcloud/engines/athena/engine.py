@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
@@ -54,10 +54,11 @@ from .sql import STAGES, Cursors, SelectRunner
 from .tables import TableReader
 
 if TYPE_CHECKING:
-    from moto.athena.models import NamedQuery, WorkGroup
-
     from ...persistence import RestoreReport
+    from ...seam.models import AthenaWorkGroup as WorkGroup
+    from ...seam.models import NamedQuery
 
+_Item = TypeVar("_Item")  # what a paged list holds (ids, summaries)
 log = logging.getLogger("localcloud.athena")
 
 LONG_POLL_S = 0.25
@@ -448,7 +449,7 @@ class AthenaEngine(Engine):
             lambda: self._paged("DataCatalogsSummary", [metadata.glue_catalog_summary(), *others], call),
         )
 
-    def _paged(self, key: str, items: list[dict[str, str]], call: Call) -> dict[str, object]:
+    def _paged(self, key: str, items: list[_Item], call: Call) -> dict[str, object]:
         chunk, nxt = metadata.page(items, call.params.get("MaxResults"), call.params.get("NextToken"))
         doc: dict[str, object] = {key: chunk}
         if nxt:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, TypeVar
 from . import catalog as cat
 
 if TYPE_CHECKING:
-    from moto.glue.models import FakeDatabase, FakeTable
+    from ...seam.models import GlueDatabase as FakeDatabase
+    from ...seam.models import GlueTable as FakeTable
 
 _T = TypeVar("_T")
 

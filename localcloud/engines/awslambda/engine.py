@@ -42,12 +42,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote, unquote_plus
 
 from ... import config, seam
 from ...awserrors import error
 from ...calls import Call, Response
+from ...seam.models import EventSourceMapping, LambdaFunction, S3NotificationConfiguration, SqsQueue
 from .. import Engine
 from . import destinations, runtimes
 from .limits import (
@@ -60,7 +61,7 @@ from .limits import (
     account_concurrency,
 )
 from .persist import LambdaPersistence
-from .pool import RESERVED_ENV, Function, InvokeError, Pool, Result, executed_version
+from .pool import RESERVED_ENV, InvokeError, Pool, Result, executed_version
 
 log = logging.getLogger("localcloud.lambda")
 
@@ -68,30 +69,6 @@ SYNC_PAYLOAD_MAX = 6 * 1024 * 1024
 ASYNC_PAYLOAD_MAX = 256 * 1024
 ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
 S3_UNVALIDATED = "Unable to validate the following destination configurations"
-
-
-class EventSourceMapping(Protocol):
-    """What the SQS poller reads of an event source mapping (moto's model, through the seam)."""
-
-    @property
-    def event_source_arn(self) -> str: ...
-    @property
-    def function_arn(self) -> str: ...
-    @property
-    def enabled(self) -> bool: ...
-    @property
-    def batch_size(self) -> int: ...
-    @property
-    def function_response_types(self) -> list[str] | None: ...
-
-
-class Queue(Protocol):
-    """What the SQS poller reads of a queue (moto's model, through the seam)."""
-
-    @property
-    def queue_arn(self) -> str: ...
-    @property
-    def visibility_timeout(self) -> int | None: ...
 
 
 def _json_response(status: int, doc: object, headers: dict[str, str] | None = None) -> Response:
@@ -107,7 +84,7 @@ def _plain_name(name_or_arn: str) -> str:
     return name.split(":function:")[-1].split(":")[0]
 
 
-def policy_allows(fn: Function, service: str, source_arn: str, source_account: str) -> bool:
+def policy_allows(fn: LambdaFunction, service: str, source_arn: str, source_account: str) -> bool:
     """Does the function's resource policy let ``service`` (e.g. s3.amazonaws.com) invoke it?"""
     for st in getattr(fn.policy, "statements", []):
         if st.get("Effect", "Allow") != "Allow":
@@ -185,8 +162,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
         self._triggers = seam.LambdaTriggers(
             self._s3_event,
             self._sns_deliver,
-            # seam.hooks hands moto's function over typed as object (moto's LambdaFunction is a Function)
-            self._internal_invoke,  # type: ignore[arg-type]
+            self._internal_invoke,
         )
         self._triggers.install()
         threading.Thread(target=self._housekeeping, name="lambda-housekeeping", daemon=True).start()
@@ -228,7 +204,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
     # ---- moto state ---------------------------------------------------------------------------
 
     @staticmethod
-    def _function(name_or_arn: str, region: str, qualifier: str | None = None) -> Function | None:
+    def _function(name_or_arn: str, region: str, qualifier: str | None = None) -> LambdaFunction | None:
         """The function, or None when there is none (moto answers ResourceNotFoundException)."""
         try:
             return seam.lambda_function(name_or_arn, region, qualifier)
@@ -437,7 +413,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
             headers["X-Amz-Log-Result"] = result.log_tail_b64()
         return _json_response(200, payload, headers)
 
-    def _admit(self, fn: Function) -> Slot | str:
+    def _admit(self, fn: LambdaFunction) -> Slot | str:
         """A concurrency slot for one invocation of ``fn``, or the throttle ``Reason``."""
         reserved = getattr(fn, "reserved_concurrency", None)
         return self.limits.acquire(
@@ -446,12 +422,12 @@ class LambdaRuntime(LambdaPersistence, Engine):
             self._reserved_total(fn.region, excluding=fn.function_name if reserved is not None else None),
         )
 
-    def run(self, fn: Function, event: object) -> Result:
+    def run(self, fn: LambdaFunction, event: object) -> Result:
         with self._lock:
             self._counts["invocations"] += 1
         return self.pool.invoke(fn, event, fn.function_arn)
 
-    def invoke_async(self, fn: Function, event: object, source: str = "Invoke") -> None:
+    def invoke_async(self, fn: LambdaFunction, event: object, source: str = "Invoke") -> None:
         """Accept now; the event waits in Lambda's queue for a concurrency slot and is retried
         when its invocation fails (``limits.AsyncQueue``)."""
         with self._lock:
@@ -512,14 +488,14 @@ class LambdaRuntime(LambdaPersistence, Engine):
             doc = destinations.record(fn.function_arn, pending.event, condition, pending.attempt, pending.outcome)
             destinations.deliver(seam.lambda_async_config(fn), "OnFailure", doc)
 
-    def _drop(self, fn: Function | str, why: str) -> None:
+    def _drop(self, fn: LambdaFunction | str, why: str) -> None:
         with self._lock:
             self._counts["dropped"] += 1
         log.warning("event for %s not delivered: %s", getattr(fn, "function_name", fn), why)
 
     # ---- S3 notifications -------------------------------------------------------------------------
 
-    def _check_bucket_notifications(self, call: Call, previous: object) -> Response | None:
+    def _check_bucket_notifications(self, call: Call, previous: S3NotificationConfiguration | None) -> Response | None:
         bucket_name = call.uri_params["Bucket"]
         bad = []
         for arn in seam.s3_notification_function_arns(seam.s3_notification(bucket_name)):
@@ -610,7 +586,7 @@ class LambdaRuntime(LambdaPersistence, Engine):
             self._pollers[esm_uuid] = t
         t.start()
 
-    def _sqs_inline_off(self, region: str, esm: EventSourceMapping) -> Queue | None:
+    def _sqs_inline_off(self, region: str, esm: EventSourceMapping) -> SqsQueue | None:
         """moto delivers to a mapping inside SendMessage; the poller does it instead, as AWS does."""
         try:
             queue = seam.sqs_queue(esm.event_source_arn.split(":")[-1], region)
@@ -644,8 +620,10 @@ class LambdaRuntime(LambdaPersistence, Engine):
         finally:
             slot.release()
 
-    def _poll_batch(self, region: str, esm: EventSourceMapping, queue: Queue, fn: Function) -> bool:
-        msgs = seam.sqs_receive(queue, esm.batch_size, int(queue.visibility_timeout or 30), region)
+    def _poll_batch(self, region: str, esm: EventSourceMapping, queue: SqsQueue, fn: LambdaFunction) -> bool:
+        # moto sets a queue's attributes from its settings at run time (the contract checks this one)
+        visibility = int(getattr(queue, "visibility_timeout", None) or 30)
+        msgs = seam.sqs_receive(queue, esm.batch_size, visibility, region)
         if not msgs:
             return False
         records = [
@@ -684,13 +662,13 @@ class LambdaRuntime(LambdaPersistence, Engine):
             except (ValueError, AttributeError, KeyError, TypeError):
                 return True  # an unreadable answer fails the whole batch, as on AWS
         for m in msgs:
-            if m.id not in failed:
+            if m.id not in failed and m.receipt_handle:  # a received message always has one
                 seam.sqs_delete(queue, m.receipt_handle, region)
         return True
 
     # ---- moto's in-process trigger paths, redirected here ---------------------------------------------
 
-    def _internal_invoke(self, fn: Function, event: object) -> tuple[bytes, str | None]:
+    def _internal_invoke(self, fn: LambdaFunction, event: object) -> tuple[bytes, str | None]:
         """Any other moto-internal trigger (Kinesis, DynamoDB streams...): run for real, synchronously,
         once a concurrency slot is free (a stream's poller waits, it is not refused)."""
         deadline = time.monotonic() + 60

@@ -419,6 +419,8 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         p = call.params
         ident = p["ClusterIdentifier"]
         cluster = seam.find_redshift_cluster(ident, call.region)
+        if cluster is None:  # moto has just answered CreateCluster with it
+            raise seam.NotFound("redshift cluster", ident)
         user = p["MasterUsername"]
         secret_arn = None
         if _bool(p.get("ManageMasterPassword")):
@@ -477,8 +479,9 @@ class RedshiftEngine(RedshiftPersistence, Engine):
         cluster = seam.find_redshift_cluster(ident, region)
         if cluster is None or not cluster.publicly_accessible:
             return False  # a cluster that is not publicly accessible has no route from outside its VPC
-        groups = list(cluster.vpc_security_group_ids or []) or [seam.ec2_default_group_id(region)]
-        rules = seam.ec2_ingress_rules([g for g in groups if g], region)
+        default = seam.ec2_default_group_id(region)
+        groups = list(cluster.vpc_security_group_ids or []) or ([default] if default else [])
+        rules = seam.ec2_ingress_rules(groups, region)
         return security_groups.allows(rules, self.ctx.learner_ip, "tcp", int(cluster.port))
 
     def _after_DeleteCluster(self, call: Call, response: Response) -> Response | None:
@@ -504,8 +507,9 @@ class RedshiftEngine(RedshiftPersistence, Engine):
 
     def _after_ResumeCluster(self, call: Call, response: Response) -> None:
         state = self.clusters.get(call.params.get("ClusterIdentifier", ""))
-        if state is not None:
-            seam.find_redshift_cluster(state.ident, call.region).status = "resuming"
+        cluster = seam.find_redshift_cluster(state.ident, call.region) if state is not None else None
+        if state is not None and cluster is not None:
+            cluster.status = "resuming"
             self._in_background(state, call.region, "available")
 
     def _after_ModifyCluster(self, call: Call, response: Response) -> None:

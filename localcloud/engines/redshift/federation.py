@@ -102,12 +102,15 @@ def connect(engine: RedshiftEngine, options: dict) -> DbApiConnection:
         raise ConnectionError(f"could not connect to {host}:{port}: no RDS instance has this endpoint")
     ident = db["DBInstanceIdentifier"]
     moto_db = seam.find_db_instance(ident, region)
+    if moto_db is None:  # deleted since find_instance saw it
+        raise ConnectionError(f"could not connect to {host}:{port}: no RDS instance has this endpoint")
+    db_port = moto_db.port or 3306  # the instance's own port (MySQL's default), which its rules name
     db_groups = [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups") or []]
     wh_groups = engine.warehouse_groups(str(options.get("warehouse") or ""))
-    if not admits_warehouse(db_groups, wh_groups, int(moto_db.port), region):
+    if not admits_warehouse(db_groups, wh_groups, int(db_port), region):
         raise ConnectionError(
             f"connection to {host}:{port} timed out: the security groups of RDS instance {ident} "
-            f"({', '.join(db_groups) or 'none'}) do not allow tcp/{moto_db.port} from the warehouse "
+            f"({', '.join(db_groups) or 'none'}) do not allow tcp/{db_port} from the warehouse "
             f"(its security groups {', '.join(wh_groups) or 'none'}, address {warehouse_address(region)})"
         )
     conn = mysql.connector.connect(

@@ -20,7 +20,7 @@ from ..athena.s3store import S3Object, S3Store
 from .io import GlueShape, NoSuchBucket
 
 if TYPE_CHECKING:
-    from moto.glue.models import FakeTable
+    from ...seam.models import GlueTable as FakeTable
 
 
 class LakeS3:

@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING
 from ... import seam
 
 if TYPE_CHECKING:
-    from moto.redshift.models import Cluster as MotoCluster
-
     from ...engines import EngineContext
     from ...persistence import RestoreReport
+    from ...seam.models import RedshiftCluster as MotoCluster
     from .engine import Cluster
     from .runtime import Runtime
     from .serverless import Workgroup

@@ -294,6 +294,10 @@ def test_window_offset_of_another_type_is_function_not_found(env):
     for sql, fn in [
         ("SELECT lag(x, 'a') OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "lag"),
         ("SELECT lead(x, true) OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "lead"),
+        # and argument counts no signature has (they were accepted, the extra argument ignored)
+        ("SELECT lag(x, 1, 0, 5) OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "lag"),
+        ("SELECT nth_value(x, 'a') OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "nth_value"),
+        ("SELECT first_value(x, 2) OVER (ORDER BY x) FROM (VALUES 1, 2) AS t(x)", "first_value"),
     ]:
         _, ex = run(env, sql, expect="FAILED")
         reason = ex["Status"]["StateChangeReason"]

@@ -3168,6 +3168,8 @@ def _window_fn(c: Call) -> Typed:
         (k,) = c.sig("bigint")
         return call("ntile", k), BIGINT
     if name in ("lag", "lead"):
+        if not 1 <= n <= 3:  # lag(x [, offset [, default]]): a 4th argument is no signature either
+            raise c.unexpected()
         v, t = c.arg(0)
         args = [v]
         if n >= 2:
@@ -3181,9 +3183,13 @@ def _window_fn(c: Call) -> Typed:
             args.append(c.tr.coerce(d, td, t))
         return call(name, *args), t
     if name in ("first_value", "last_value"):
+        if n != 1:
+            raise c.unexpected()
         v, t = c.arg(0)
         return call(name, v), t
     if name == "nth_value":
+        if n != 2 or accepts("bigint", c.arg(1)[1]) is None:  # nth_value(x, 'a'): no such signature
+            raise c.unexpected()
         v, t = c.arg(0)
         k = c.tr.coerce(*c.arg(1), BIGINT)
         return call("nth_value", v, k), t

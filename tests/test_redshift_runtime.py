@@ -1198,6 +1198,15 @@ def test_data_api_statement_queued_while_its_warehouse_stops_fails(runtime):
     assert d["Error"] == "FATAL: the database system is not accepting connections"
 
 
+def test_data_api_statement_whose_session_cannot_open_fails(runtime, serverless):
+    # a secret without a password (a KeyError while opening the session) left it SUBMITTED for ever
+    arn = serverless["secret"] + "-nopw"
+    runtime.secrets[arn] = {"username": "admin"}
+    _, d = data_api_run(runtime, "select 1", SecretArn=arn)
+    assert d["Status"] == "FAILED"
+    assert d["Error"] == "FATAL: could not open a session: KeyError: 'password'"
+
+
 def test_workgroup_delete_keeps_namespace_data(runtime, serverless):
     secret = {"SecretArn": serverless["secret"]}
     _, d = data_api_run(runtime, "create table keepme as select 7 as v", **secret)

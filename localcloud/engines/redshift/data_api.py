@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 import uuid
@@ -31,6 +32,8 @@ from sqlglot.tokens import TokenType
 from .errors import ApiError, SqlError
 from .pgwire import Field, Result, not_null
 from .sqltext import quote_ident, split, tokens
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -252,6 +255,11 @@ class DataApi:
                 st.session = self._open_session(st.warehouse, st.target)
             except ApiError as exc:
                 st.status, st.error, st.updated = "FAILED", exc.message, _now()
+                return
+            except Exception as exc:  # e.g. a secret without a password, a socket gone: never stuck SUBMITTED
+                log.exception("redshift data api: could not open a session for %s", st.id)
+                st.status, st.updated = "FAILED", _now()
+                st.error = f"FATAL: could not open a session: {type(exc).__name__}: {exc}"
                 return
             st.pid = st.session.conn.pid
         session = st.session

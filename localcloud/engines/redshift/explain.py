@@ -74,7 +74,7 @@ def explain(tree: exp.Expr, lookup: TableLookup, topo: Topology) -> list[str]:
     if from_ is None:
         return ["XN Result  (rows=1)"]
     where = tree.args.get("where")
-    conjuncts = list(_conjuncts(where.this)) if where is not None else []
+    conjuncts = list(and_terms(where.this)) if where is not None else []
     first = _scan(from_.this, lookup, topo, conjuncts)
     current = first
     for join in tree.args.get("joins") or []:
@@ -95,12 +95,13 @@ def explain(tree: exp.Expr, lookup: TableLookup, topo: Topology) -> list[str]:
     return node.lines()
 
 
-def _conjuncts(e: exp.Expr) -> Iterator[exp.Expr]:
+def and_terms(e: exp.Expr) -> Iterator[exp.Expr]:
+    """The terms of ``a AND (b AND c)``: a, b, c (a WHERE or ON clause, for pruning and plans)."""
     if isinstance(e, exp.And):
-        yield from _conjuncts(e.left)
-        yield from _conjuncts(e.right)
+        yield from and_terms(e.left)
+        yield from and_terms(e.right)
     elif isinstance(e, exp.Paren):
-        yield from _conjuncts(e.this)
+        yield from and_terms(e.this)
     else:
         yield e
 
@@ -133,7 +134,7 @@ def _join_pairs(on: exp.Expr | None, left: Input, right: Input) -> list[tuple[tu
     pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     if on is None:
         return pairs
-    for c in _conjuncts(on):
+    for c in and_terms(on):
         if isinstance(c, exp.EQ) and isinstance(c.left, exp.Column) and isinstance(c.right, exp.Column):
             a = (c.left.table.lower(), c.left.name.lower())
             b = (c.right.table.lower(), c.right.name.lower())

@@ -36,8 +36,9 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from .errors import SqlError, not_supported
+from .explain import and_terms
 from .loadopts import parse_authorization, resolve_role, split_s3
-from .session import Plan, _conjuncts, _literal
+from .session import Plan, _literal
 from .sqltext import Cursor, quote_ident, quote_literal, tree_to_postgres
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ def plan_external(session: Session, sql: str, tree: exp.Expr, refs: list[exp.Tab
     if not isinstance(tree, (exp.Select, exp.Union)):
         raise SqlError("Cannot modify an external table: external tables are read-only", "0A000")
     where = tree.args.get("where") if isinstance(tree, exp.Select) else None
-    conjuncts = list(_conjuncts(where.this)) if where is not None else []
+    conjuncts = list(and_terms(where.this)) if where is not None else []
     loads: list[tuple[str, str, dict, str, list[Pred], set[str] | None]] = []
     for i, t in enumerate(refs):
         schema = t.db.lower()

@@ -17,7 +17,7 @@ The Data API and the wire proxy both go through here, so the two ways in give th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from . import ddl, slices
 from .errors import SqlError, not_supported
-from .explain import TableLookup, explain
+from .explain import TableLookup, and_terms, explain
 from .pgwire import TEXT_OID, Cell, Field, PgConn, Result, encode_value, not_null
 from .sqltext import (
     head_words,
@@ -309,7 +309,7 @@ class Session:
         if not metas:
             return
         where = tree.args.get("where")
-        conjuncts = list(_conjuncts(where.this)) if where is not None else []
+        conjuncts = list(and_terms(where.this)) if where is not None else []
         rows: list[ScanRow] = []
         qid = self.last.get("query_id", 0)
         for step, (name, t) in enumerate(names.items()):
@@ -333,16 +333,6 @@ class Session:
                 restricted = stats.restricted
             rows.append((qid, step, meta.relid, meta.name, restricted, blocks_read, rows_read, rows_out))
         self.warehouse.log_scans(self.database, self.user, rows, start, end)
-
-
-def _conjuncts(e: exp.Expr) -> Iterator[exp.Expr]:
-    if isinstance(e, exp.And):
-        yield from _conjuncts(e.left)
-        yield from _conjuncts(e.right)
-    elif isinstance(e, exp.Paren):
-        yield from _conjuncts(e.this)
-    else:
-        yield e
 
 
 _OPS: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from .errors import SqlError, not_supported
 from .loadopts import parse_authorization, resolve_role, split_s3
@@ -147,7 +148,7 @@ def run_unload(session: Session, sql: str, sink: Sink) -> None:
     query = substitute_session_functions(opts["query"], session.last)
     tree = parse_query(query)
     if tree is not None:
-        refs = [t for t in tree.find_all(__import__("sqlglot").exp.Table) if t.db]
+        refs = [t for t in tree.find_all(exp.Table) if t.db]
         external = session.warehouse.external_schemas(session.database) if refs else {}
         if any(t.db.lower() in external for t in refs):
             from .external import plan_external

@@ -23,7 +23,7 @@ import mysql.connector
 import pytest
 
 from helpers import lab
-from localcloud import sandbox
+from localcloud import sandbox, tcpgate
 from localcloud.tcpgate import Gate
 
 
@@ -105,6 +105,23 @@ def test_a_closed_gate_refuses(gate):
     g, _, _ = gate
     g.close()
     assert attempt(g.port) == "refused"
+
+
+def test_a_gate_reopens_on_its_port_right_after_serving(gate, monkeypatch):
+    """A restored endpoint keeps its port (localcloud stop, then start): the connections the old gate
+    closed wait in TIME_WAIT for a minute and must not keep the new gate from binding that port."""
+    g, rules, _ = gate
+    rules["allow"] = True
+    g.recheck()
+    assert attempt(g.port) == "hello\n"  # the gate's side closes first: it is the one in TIME_WAIT
+    port = g.port
+    g.close()
+    monkeypatch.setattr(tcpgate, "RESTORE_PORT_WAIT_S", 0.5)  # it moved after 3 s in CI; 0.5 s is plenty
+    again = Gate("test", allow=lambda: True, handler=lambda sock: sock.close(), port=port)
+    try:
+        assert again.port == port
+    finally:
+        again.close()
 
 
 @pytest.mark.skipif(not shutil.which("ssh"), reason="OpenSSH client not installed")

@@ -26,7 +26,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from . import lab, resources
+from . import clients, lab, resources
 from .show import StaticViews
 
 # Every price comes from the course's register of facts (helpers/facts.toml, read with lab.fact):
@@ -203,9 +203,8 @@ def _ipv4() -> Part:
 
 def _ec2_details(ids: list[str]) -> dict[str, tuple[str, list[Part]]]:
     """instance id -> (type, its parts beyond the instance hours): public IPv4, EBS volumes."""
-    import boto3
 
-    ec2 = boto3.client("ec2")
+    ec2 = clients.client("ec2")
     found: dict[str, tuple[str, list[Part]]] = {}
     volumes: dict[str, str] = {}  # volume id -> instance id
     for page in ec2.get_paginator("describe_instances").paginate(InstanceIds=ids):
@@ -225,10 +224,9 @@ def _ec2_details(ids: list[str]) -> dict[str, tuple[str, list[Part]]]:
 
 def _rds_details() -> dict[str, tuple[str, list[Part]]]:
     """DB instance id -> (class, its parts beyond the instance hours), and the free backup storage."""
-    import boto3
 
     found: dict[str, tuple[str, list[Part]]] = {}
-    for page in boto3.client("rds").get_paginator("describe_db_instances").paginate():
+    for page in clients.client("rds").get_paginator("describe_db_instances").paginate():
         for db in page["DBInstances"]:
             kind = db.get("StorageType") or str(lab.fact("rds.default_storage_type"))
             extra = [_storage("rds", db["AllocatedStorage"], kind)]
@@ -242,17 +240,15 @@ def _rds_details() -> dict[str, tuple[str, list[Part]]]:
 
 def _free_backup_gib() -> float:
     """RDS's free backup storage: as much as the provisioned storage of the region's DB instances."""
-    import boto3
 
-    pages = boto3.client("rds").get_paginator("describe_db_instances").paginate()
+    pages = clients.client("rds").get_paginator("describe_db_instances").paginate()
     return float(sum(db["AllocatedStorage"] for page in pages for db in page["DBInstances"]))
 
 
 def _snapshot_sizes(ids: list[str]) -> dict[str, float]:
-    import boto3
 
     sizes: dict[str, float] = {}
-    for page in boto3.client("rds").get_paginator("describe_db_snapshots").paginate(SnapshotType="manual"):
+    for page in clients.client("rds").get_paginator("describe_db_snapshots").paginate(SnapshotType="manual"):
         for snap in page["DBSnapshots"]:
             if snap["DBSnapshotIdentifier"] in ids:
                 sizes[snap["DBSnapshotIdentifier"]] = float(snap.get("AllocatedStorage") or 0)
@@ -262,7 +258,6 @@ def _snapshot_sizes(ids: list[str]) -> dict[str, float]:
 def _sizes(found: list[resources.Resource]) -> dict[tuple[str, str], tuple[str, list[Part]]]:
     """(kind, id) -> (instance type / DB class / ..., the parts that bill besides the size's own
     price), one describe call per kind that needs it."""
-    import boto3
 
     sizes: dict[tuple[str, str], tuple[str, list[Part]]] = {}
     ec2_ids = [r.id for r in found if r.kind == "ec2 instance"]
@@ -271,11 +266,11 @@ def _sizes(found: list[resources.Resource]) -> dict[tuple[str, str], tuple[str, 
     if any(r.kind == "rds db instance" for r in found):
         sizes.update({("rds db instance", ident): d for ident, d in _rds_details().items()})
     if any(r.kind == "redshift cluster" for r in found):
-        for cpage in boto3.client("redshift").get_paginator("describe_clusters").paginate():
+        for cpage in clients.client("redshift").get_paginator("describe_clusters").paginate():
             for c in cpage["Clusters"]:
                 sizes[("redshift cluster", c["ClusterIdentifier"])] = (f"{c['NodeType']} × {c['NumberOfNodes']}", [])
     if any(r.kind == "redshift-serverless workgroup" for r in found):
-        for wpage in boto3.client("redshift-serverless").get_paginator("list_workgroups").paginate():
+        for wpage in clients.client("redshift-serverless").get_paginator("list_workgroups").paginate():
             for wg in wpage["workgroups"]:
                 sizes[("redshift-serverless workgroup", wg["workgroupName"])] = (
                     f"{wg.get('baseCapacity', 128)} RPU",

@@ -26,11 +26,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import clients, resources
 from . import lab as _lab
-from . import resources
 
 # Drawn kinds, in the order they are listed (and laid out left to right where dot can).
 KINDS = (
@@ -228,7 +227,7 @@ def _security_groups(g: Graph, group_ids: Iterable[str], you: str | None) -> dic
     ids = sorted(set(group_ids))
     if not ids:
         return {}
-    ec2 = boto3.client("ec2")
+    ec2 = clients.client("ec2")
     groups = _ask(ec2.describe_security_groups, "SecurityGroups", default=[], GroupIds=ids)
     keys = {sg["GroupId"]: g.add("ec2 security group", sg["GroupName"]) for sg in groups}
     for sg in groups:
@@ -244,7 +243,7 @@ def _security_groups(g: Graph, group_ids: Iterable[str], you: str | None) -> dic
 
 
 def _ec2(g: Graph, ids: list[str], group_ids: list[str], you: str | None) -> None:
-    ec2 = boto3.client("ec2")
+    ec2 = clients.client("ec2")
     attached: dict[str, list[tuple[str, str]]] = {}
     instances = []
     if ids:
@@ -263,7 +262,7 @@ def _ec2(g: Graph, ids: list[str], group_ids: list[str], you: str | None) -> Non
 
 
 def _rds(g: Graph, names: list[str], you: str | None) -> None:
-    rds = boto3.client("rds")
+    rds = clients.client("rds")
     dbs = [d for n in names for d in _ask(rds.describe_db_instances, "DBInstances", default=[], DBInstanceIdentifier=n)]
     groups: dict[str, list[tuple[str, str]]] = {}
     for db in dbs:
@@ -301,7 +300,7 @@ def _s3_location(g: Graph, uri: str) -> tuple[str, str] | None:
 
 
 def _buckets(g: Graph, names: list[str]) -> None:
-    s3 = boto3.client("s3")
+    s3 = clients.client("s3")
     for name in names:
         bucket = g.add("s3 bucket", name)
         conf = _ask(s3.get_bucket_notification_configuration, default={}, Bucket=name)
@@ -333,7 +332,7 @@ def _invoking_buckets(lam: Any, name: str) -> list[str]:
 def _functions(g: Graph, names: list[str]) -> None:
     """Each function, with what triggers it and what it names, even when that belongs to another lab
     (lab 07's function is triggered by lab 04's bucket and queries lab 04's database)."""
-    lam, glue = boto3.client("lambda"), boto3.client("glue")
+    lam, glue = clients.client("lambda"), clients.client("glue")
     for name in names:
         _buckets(g, [b for b in _invoking_buckets(lam, name) if ("s3 bucket", b) not in g.nodes])
         conf = _ask(lam.get_function_configuration, default={}, FunctionName=name)
@@ -363,7 +362,7 @@ def _functions(g: Graph, names: list[str]) -> None:
 
 
 def _topics(g: Graph, names: list[str]) -> None:
-    sns = boto3.client("sns")
+    sns = clients.client("sns")
     arns = {t["TopicArn"].split(":")[-1]: t["TopicArn"] for t in _pages(sns, "list_topics", "Topics")}
     for name in names:
         topic = g.add("sns topic", name)
@@ -379,7 +378,7 @@ def _topics(g: Graph, names: list[str]) -> None:
 
 
 def _queues(g: Graph, names: list[str]) -> None:
-    sqs = boto3.client("sqs")
+    sqs = clients.client("sqs")
     for name in names:
         q = g.add("sqs queue", name)
         url = _ask(sqs.get_queue_url, "QueueUrl", QueueName=name)
@@ -392,7 +391,7 @@ def _queues(g: Graph, names: list[str]) -> None:
 
 
 def _workgroups(g: Graph, names: list[str]) -> None:
-    athena = boto3.client("athena")
+    athena = clients.client("athena")
     for name in names:
         wg = g.add("athena workgroup", name)
         conf = _ask(athena.get_work_group, "WorkGroup", "Configuration", default={}, WorkGroup=name)
@@ -413,7 +412,7 @@ def _partitions_detail(glue: Any, db: str, table: dict[str, Any]) -> str | None:
 
 
 def _glue(g: Graph, databases: list[str], crawlers: list[str]) -> None:
-    glue = boto3.client("glue")
+    glue = clients.client("glue")
     for db in databases:
         dbk = g.add("glue database", db)
         for t in _pages(glue, "get_tables", "TableList", DatabaseName=db):

@@ -5,14 +5,13 @@ Every ``ensure`` function is idempotent and returns True only when it created so
 
 from __future__ import annotations
 
-import boto3
-
+from . import clients
 from .lab import requirement
 
 
 @requirement("default-vpc", lab="01", description="a default VPC in this region")
 def ensure_default_vpc() -> bool:
-    ec2 = boto3.client("ec2")
+    ec2 = clients.client("ec2")
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
     if vpcs:
         return False

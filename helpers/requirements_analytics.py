@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-import boto3
 from botocore.exceptions import ClientError
 
-from . import lab
+from . import clients, lab
 from .athena import sales_bucket
 from .paths import data_file
 
@@ -131,7 +130,7 @@ def table_input(bucket: str) -> TableInputTypeDef:
 )
 def ensure_sales_athena() -> bool:
     target = lab.current()
-    s3, glue = boto3.client("s3"), boto3.client("glue")
+    s3, glue = clients.client("s3"), clients.client("glue")
     bucket = sales_bucket(target.account, target.region)
     created = False
     try:
@@ -170,7 +169,7 @@ def ensure_sales_athena() -> bool:
 
 def workgroup_names() -> list[str]:
     """Every Athena workgroup of this region (list_work_groups has no boto3 paginator)."""
-    athena = boto3.client("athena")
+    athena = clients.client("athena")
     names: list[str] = []
     token = None
     while True:
@@ -191,7 +190,7 @@ def ensure_athena_workgroup() -> bool:
         return False
     target = lab.current()
     bucket = sales_bucket(target.account, target.region)
-    boto3.client("athena").create_work_group(
+    clients.client("athena").create_work_group(
         Name=WORKGROUP,
         Description="Lab 04: results in the lab bucket, at most 1 GB scanned per query",
         Configuration={
@@ -223,7 +222,7 @@ def partitioned_storage(location: str) -> StorageDescriptorTypeDef:
 )
 def ensure_sales_partitioned() -> bool:
     target = lab.current()
-    s3, glue = boto3.client("s3"), boto3.client("glue")
+    s3, glue = clients.client("s3"), clients.client("glue")
     bucket = sales_bucket(target.account, target.region)
     base = f"s3://{bucket}/{PARTITIONED_PREFIX}"
     created = False

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 
-import boto3
-
-from . import lab
+from . import clients, lab
 from .lab import requirement, tags
 
 BUDGET_NAME = "aws-de-labs-monthly"
@@ -19,8 +17,8 @@ LIMIT_USD = "5"
 
 @requirement("lab-budget", lab="00", description=f"the course budget alarm {BUDGET_NAME} (5 USD/month)")
 def ensure_budget() -> bool:
-    budgets = boto3.client("budgets")
-    account = boto3.client("sts").get_caller_identity()["Account"]
+    budgets = clients.client("budgets")
+    account = clients.account()
     try:
         budgets.describe_budget(AccountId=account, BudgetName=lab.name(BUDGET_NAME))
         return False

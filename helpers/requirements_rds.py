@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import ClientError
 
-from . import lab
+from . import clients, lab
 from .lab import requirement
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def ensure_security_group(ec2: EC2Client) -> str:
     description="the lab 02 MySQL database `mydatabase`, reachable on 3306 from your address",
 )
 def ensure_mydatabase() -> bool:
-    rds, ec2 = boto3.client("rds"), boto3.client("ec2")
+    rds, ec2 = clients.client("rds"), clients.client("ec2")
     gid = ensure_security_group(ec2)
     created = False
     try:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-
+from . import clients
 from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 if TYPE_CHECKING:
@@ -23,9 +22,8 @@ _ATHENA_GONE = ("InvalidRequestException",)
 
 
 def _arn(service: str, resource: str) -> str:
-    sts = boto3.client("sts")
-    account = sts.get_caller_identity()["Account"]
-    region = boto3.session.Session().region_name
+    account = clients.account()
+    region = clients.region()
     return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
@@ -36,7 +34,7 @@ def _glue_tags(glue: GlueClient, arn: str) -> dict[str, str]:
 
 @collector("glue crawler", order=40)
 def _crawlers() -> list[Resource]:
-    glue = boto3.client("glue")
+    glue = clients.client("glue")
     found = []
     for page in glue.get_paginator("get_crawlers").paginate():
         for c in page["Crawlers"]:
@@ -55,7 +53,7 @@ def _crawlers() -> list[Resource]:
 
 @collector("athena workgroup", order=45)
 def _workgroups() -> list[Resource]:
-    athena = boto3.client("athena")
+    athena = clients.client("athena")
     found = []
     for wg in athena.list_work_groups().get("WorkGroups", []):
         name = wg["Name"]
@@ -75,7 +73,7 @@ def _workgroups() -> list[Resource]:
 
 @collector("glue database", order=50)
 def _databases() -> list[Resource]:
-    glue = boto3.client("glue")
+    glue = clients.client("glue")
     found = []
     for page in glue.get_paginator("get_databases").paginate():
         for db in page["DatabaseList"]:

@@ -8,9 +8,7 @@ name instead of by the ``Project`` tag: a budget with any other name is never to
 
 from __future__ import annotations
 
-import boto3
-
-from . import lab
+from . import clients, lab
 from .resources import Resource, collector, quietly
 
 BUDGET_NAME = "aws-de-labs-monthly"
@@ -20,8 +18,8 @@ _PERIODS = {"DAILY": "day", "MONTHLY": "month", "QUARTERLY": "quarter", "ANNUALL
 
 @collector("budget", order=95)
 def _lab_budget() -> list[Resource]:
-    budgets = boto3.client("budgets")
-    account = boto3.client("sts").get_caller_identity()["Account"]
+    budgets = clients.client("budgets")
+    account = clients.account()
     try:
         budget = budgets.describe_budget(AccountId=account, BudgetName=lab.name(BUDGET_NAME))["Budget"]
     except budgets.exceptions.NotFoundException:

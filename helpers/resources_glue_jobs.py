@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import boto3
 
+from . import clients
 from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 LOG_GROUPS = ("/aws-glue/jobs/output", "/aws-glue/jobs/error")
@@ -19,7 +20,7 @@ UNFINISHED = ("STARTING", "RUNNING", "STOPPING", "WAITING")
 
 
 def _delete_job(name: str) -> None:
-    glue, logs = boto3.client("glue"), boto3.client("logs")
+    glue, logs = clients.client("glue"), clients.client("logs")
     run_ids, unfinished = [], []
     try:
         for page in glue.get_paginator("get_job_runs").paginate(JobName=name):
@@ -46,8 +47,8 @@ def _delete_job(name: str) -> None:
 
 @collector("glue job", order=38)
 def _jobs() -> list[Resource]:
-    glue = boto3.client("glue")
-    account = boto3.client("sts").get_caller_identity()["Account"]
+    glue = clients.client("glue")
+    account = clients.account()
     arn_prefix = f"arn:aws:glue:{boto3.session.Session().region_name}:{account}:job/"
     found = []
     for page in glue.get_paginator("get_jobs").paginate():

@@ -7,14 +7,13 @@ Only resources tagged ``Project=aws-de-labs`` are touched; AWS's service-linked 
 
 from __future__ import annotations
 
-import boto3
-
+from . import clients
 from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 
 @collector("iam role", order=57)
 def _roles() -> list[Resource]:
-    iam = boto3.client("iam")
+    iam = clients.client("iam")
     found = []
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
@@ -50,7 +49,7 @@ def _roles() -> list[Resource]:
 
 @collector("iam policy", order=58)
 def _policies() -> list[Resource]:
-    iam = boto3.client("iam")
+    iam = clients.client("iam")
     found = []
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):  # customer managed only
         for pol in page["Policies"]:

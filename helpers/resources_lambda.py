@@ -11,8 +11,7 @@ lab-tagged function (Lambda creates ``/aws/lambda/<name>`` itself, untagged).
 
 from __future__ import annotations
 
-import boto3
-
+from . import clients
 from .resources import Resource, _is_lab, collector, quietly, read_tags
 
 LOG_PREFIX = "/aws/lambda/"
@@ -22,7 +21,7 @@ LOG_PREFIX = "/aws/lambda/"
 
 
 def _lab_functions() -> list[tuple[str, dict[str, str]]]:
-    lam = boto3.client("lambda")
+    lam = clients.client("lambda")
     found = []
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
@@ -36,7 +35,7 @@ def _lab_functions() -> list[tuple[str, dict[str, str]]]:
 
 @collector("lambda function", order=50)
 def _functions() -> list[Resource]:
-    lam = boto3.client("lambda")
+    lam = clients.client("lambda")
 
     def delete(name: str) -> None:
         for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
@@ -55,7 +54,7 @@ def _functions() -> list[Resource]:
 
 @collector("sns topic", order=52)
 def _topics() -> list[Resource]:
-    sns = boto3.client("sns")
+    sns = clients.client("sns")
     found = []
     for page in sns.get_paginator("list_topics").paginate():
         for t in page["Topics"]:
@@ -80,7 +79,7 @@ def _topics() -> list[Resource]:
 
 @collector("sqs queue", order=53)
 def _queues() -> list[Resource]:
-    sqs = boto3.client("sqs")
+    sqs = clients.client("sqs")
     found = []
     for page in sqs.get_paginator("list_queues").paginate():
         for url in page.get("QueueUrls", []):
@@ -107,7 +106,7 @@ def _queues() -> list[Resource]:
 
 @collector("log group", order=55)
 def _log_groups() -> list[Resource]:
-    logs = boto3.client("logs")
+    logs = clients.client("logs")
     functions = {f"{LOG_PREFIX}{name}": tags.get("Lab", "") for name, tags in _lab_functions()}
     found = []
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=LOG_PREFIX):

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-
-from . import lab
+from . import clients, lab
 from .resources import Resource, _is_lab, _tags, collector, quietly
 
 if TYPE_CHECKING:
@@ -26,7 +24,7 @@ _DELETING = ("InvalidDBInstanceState",)
 
 @collector("rds db instance", order=24)
 def _db_instances() -> list[Resource]:
-    rds = boto3.client("rds")
+    rds = clients.client("rds")
     found, replicas = [], set()
     for page in rds.get_paginator("describe_db_instances").paginate():
         for db in page["DBInstances"]:
@@ -60,7 +58,7 @@ def _db_instances() -> list[Resource]:
 
 @collector("rds db snapshot", order=25)
 def _db_snapshots() -> list[Resource]:
-    rds = boto3.client("rds")
+    rds = clients.client("rds")
     found = []
     for page in rds.get_paginator("describe_db_snapshots").paginate(SnapshotType="manual"):
         for snap in page["DBSnapshots"]:
@@ -78,7 +76,7 @@ def _db_snapshots() -> list[Resource]:
 
 @collector("rds db parameter group", order=26)
 def _parameter_groups() -> list[Resource]:
-    rds = boto3.client("rds")
+    rds = clients.client("rds")
     found = []
     for page in rds.get_paginator("describe_db_parameter_groups").paginate():
         for group in page["DBParameterGroups"]:
@@ -102,7 +100,7 @@ def _parameter_groups() -> list[Resource]:
 
 @collector("secretsmanager secret", order=27)
 def _secrets() -> list[Resource]:
-    sm = boto3.client("secretsmanager")
+    sm = clients.client("secretsmanager")
     found = []
     flt: list[FilterTypeDef] = [{"Key": "tag-key", "Values": [lab.PROJECT_TAG[0]]}]
     for page in sm.get_paginator("list_secrets").paginate(Filters=flt):

@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import ClientError
 
-from . import lab
+from . import clients, lab
 from .resources import Resource, _is_lab, _tags, collector, gone, quietly, read_tags
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def _until_gone(check: Callable[[], object], what: str) -> None:
 
 @collector("redshift cluster", order=22)
 def _clusters() -> list[Resource]:
-    redshift = boto3.client("redshift")
+    redshift = clients.client("redshift")
     found = []
     for page in redshift.get_paginator("describe_clusters").paginate():
         for cluster in page["Clusters"]:
@@ -77,7 +76,7 @@ def _clusters() -> list[Resource]:
 
 @collector("redshift-serverless workgroup", order=23)
 def _workgroups() -> list[Resource]:
-    rs = boto3.client("redshift-serverless")
+    rs = clients.client("redshift-serverless")
     found = []
     for page in rs.get_paginator("list_workgroups").paginate():
         for wg in page["workgroups"]:
@@ -98,7 +97,7 @@ def _workgroups() -> list[Resource]:
 
 @collector("redshift-serverless namespace", order=28)
 def _namespaces() -> list[Resource]:
-    rs = boto3.client("redshift-serverless")
+    rs = clients.client("redshift-serverless")
     found = []
     for page in rs.get_paginator("list_namespaces").paginate():
         for ns in page["namespaces"]:

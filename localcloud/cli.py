@@ -16,8 +16,10 @@ import urllib.request
 
 import labcontract
 
+# Only what every command needs: `start` of a running localcloud and `status` answer in a
+# fraction of a second (each lab's first cell runs `start`); the daemon's modules load in `serve`.
 from . import config
-from .daemon import daemon_file
+from .config import daemon_file
 from .processes import pid_alive
 
 # Starting includes restoring the saved state: MariaDB servers come back (after a crash, with

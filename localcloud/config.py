@@ -70,6 +70,11 @@ def state_dir() -> Path:
     return lab_dir() / "localcloud"
 
 
+def daemon_file() -> Path:
+    """Where the running daemon writes its pid, process group and port (the CLI reads it)."""
+    return state_dir() / "daemon.json"
+
+
 @dataclass(frozen=True)
 class InstallCredentials:
     """The one identity this localcloud accepts: an access key (for every AWS call, SigV4-checked

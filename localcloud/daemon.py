@@ -16,14 +16,11 @@ from typing import Any
 import labcontract
 
 from . import config, persistence
+from .config import daemon_file
 from .engines import EngineContext, load_engines
 from .processes import Supervisor
 
 log = logging.getLogger("localcloud")
-
-
-def daemon_file() -> Path:
-    return config.state_dir() / "daemon.json"
 
 
 def mariadb_server() -> str | None:

@@ -78,6 +78,16 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of ``pid`` so far (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def _reap_orphans() -> None:
     """As a subreaper, collect descendants that were re-parented to us and have exited."""
     while True:
@@ -93,16 +103,21 @@ def run_sampled(cmd: list[str], env: dict | None = None, role=None):
     """Run ``cmd`` (in the repo) while sampling the RSS of our whole process tree every SAMPLE_S.
 
     Returns (wall seconds, output, exit code, peak, rusage of every reaped descendant); ``peak``
-    has ``bytes`` and ``procs`` at the peak, and ``by`` (bytes per ``role(pid)``) when given.
+    has ``bytes`` and ``procs`` at the peak, and ``by`` (bytes per ``role(pid)``) when given, and
+    ``cpu_by``: CPU seconds per role, as last sampled (a process living < SAMPLE_S is missed).
     Call ``_become_subreaper()`` first, or the detached localcloud daemon is not counted.
     """
     me, done = os.getpid(), threading.Event()
-    peak: dict = {"bytes": 0, "procs": 0, "by": {}}
+    peak: dict = {"bytes": 0, "procs": 0, "by": {}, "cpu_by": {}}
+    cpu_seen: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds at its last sample)
 
     def sample() -> None:
         while not done.is_set():
             pids = _tree(me)
             sizes = {p: _rss_bytes(p) for p in pids}
+            for p in pids if role else ():
+                if (cpu := _cpu_seconds(p)) is not None:
+                    cpu_seen[p] = (cpu_seen[p][0] if p in cpu_seen else role(p), cpu)
             total = sum(sizes.values())
             if total > peak["bytes"]:
                 by: dict[str, int] = {}
@@ -125,6 +140,8 @@ def run_sampled(cmd: list[str], env: dict | None = None, role=None):
         _reap_orphans()
         time.sleep(0.1)
     _reap_orphans()
+    for r, cpu in cpu_seen.values():
+        peak["cpu_by"][r] = peak["cpu_by"].get(r, 0.0) + cpu
     return wall, out, proc.returncode, peak, resource.getrusage(resource.RUSAGE_CHILDREN)
 
 

@@ -245,6 +245,9 @@ def report(wall: float, peak: dict, rows: list[dict], events: list[dict], n_top:
         f"CPU time of the process tree: {cpu:.0f} s = {cpu / wall:.2f} cores busy on average over the run "
         "(well under the core count: the run mostly waits, and runs side by side overlap)"
     )
+    if peak.get("cpu_by"):
+        by_cpu = ", ".join(f"{k} {v:.1f}" for k, v in sorted(peak["cpu_by"].items(), key=lambda kv: -kv[1]))
+        print(f"CPU seconds by role (sampled every {ns.SAMPLE_S} s): {by_cpu}")
     print(f"series: {wall:.1f} s (target <= {SERIES_TARGET_S:.0f} s: {met})")
 
 

@@ -252,6 +252,8 @@ def test_the_whole_state_survives_a_snapshot(aws):
             "BudgetType": "COST",
         },
     )
+    ssm = aws("ssm")  # lab 01 reads the AMI alias there; its tags are a defaultdict of a lambda
+    ssm.put_parameter(Name="/lab/p", Value="v", Type="String", Tags=[{"Key": "Lab", "Value": "01"}])
     dumped = seam.state.dump()
     assert dumped.left_out == {}, f"moto {seam.state.MOTO_VERSION}: these services no longer pickle: {dumped.left_out}"
     ec2 = aws("ec2")
@@ -269,6 +271,13 @@ def test_the_whole_state_survives_a_snapshot(aws):
     ]
     assert aws("secretsmanager").get_secret_value(SecretId=arn)["SecretString"] == "shared"
     assert aws("s3").get_object(Bucket="contract-bucket", Key="k")["Body"].read() == b"x"
+    assert ssm.get_parameter(Name="/lab/p")["Parameter"]["Value"] == "v"
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/lab/p")["TagList"]
+    assert tags == [{"Key": "Lab", "Value": "01"}]
+    ssm.put_parameter(Name="/lab/p2", Value="w", Type="String", Tags=[{"Key": "k", "Value": "v"}])  # the factory
+    assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/lab/p2")["TagList"] == [
+        {"Key": "k", "Value": "v"}
+    ]
     sqs = aws("sqs")
     attrs = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="q")["QueueUrl"], AttributeNames=["All"])
     assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"  # received, still in flight

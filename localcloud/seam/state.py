@@ -24,6 +24,7 @@ pickled is left out (and named in the result) rather than losing every other ser
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import pickle
@@ -31,6 +32,7 @@ import sys
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, get_args
 
@@ -104,6 +106,12 @@ def _pem_public(pem: bytes) -> PublicKeyTypes:
     return serialization.load_pem_public_key(pem)
 
 
+def _empty_defaultdict(cls: type[defaultdict[Any, Any]], factory: Callable[[], Any] | None) -> defaultdict[Any, Any]:
+    made = defaultdict.__new__(cls)
+    defaultdict.__init__(made, factory)
+    return made
+
+
 class _Pickler(pickle.Pickler):
     def __init__(self, file: IO[bytes], locations: dict[int, tuple[str, str]]) -> None:
         super().__init__(file, protocol=_PICKLE_PROTOCOL)
@@ -128,6 +136,13 @@ class _Pickler(pickle.Pickler):
             probe = obj.default_factory()
             if type(probe) in (dict, list, set) and not probe:
                 return defaultdict, (type(probe), dict(obj))
+            # defaultdict(lambda: defaultdict(dict)) (SSM's tags): one level deeper, as a partial
+            if type(probe) is defaultdict and not probe and probe.default_factory in (dict, list, set):
+                return defaultdict, (functools.partial(defaultdict, probe.default_factory), dict(obj))
+        if t is not defaultdict and issubclass(t, defaultdict) and t.__init__ is not defaultdict.__init__:
+            # a subclass whose __init__ takes other arguments (SSM's ParameterDict(account, region)):
+            # made empty without its __init__, then its attributes and items put back
+            return _empty_defaultdict, (t, obj.default_factory), vars(obj), None, iter(obj.items())
         if t.__module__.startswith("cryptography."):
             if isinstance(obj, get_args(PrivateKeyTypes)):
                 pem = obj.private_bytes(

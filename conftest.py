@@ -77,19 +77,46 @@ def pytest_sessionstart(session):
     _state.update(lab_dir=lab_dir)
 
 
-def _start_localcloud() -> None:
-    """The session's localcloud, started before the first test that may use it (a session of
-    ``no_localcloud`` tests only, e.g. lab 07's handler tests run from the notebook, starts none)."""
+def _launch_localcloud() -> subprocess.Popen:
     # --fresh: a snapshot in this (new) folder can only be a leftover; tests start empty, always
-    started = _localcloud("start", "--json", "--fresh")
-    if started.returncode != 0:
-        pytest.exit(f"could not start localcloud for the tests:\n{started.stderr}", returncode=3)
-    _state.update(status=json.loads(started.stdout))
+    cmd = [sys.executable, "-m", "localcloud", "start", "--json", "--fresh"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def pytest_collection_finish(session):
+    """Start the session's localcloud as soon as a collected test may use it (a session of
+    ``no_localcloud`` tests only, e.g. lab 07's handler tests run from the notebook, starts none),
+    in the background: it comes up while the first notebook's kernel starts."""
+    if "lab_dir" in _state and any(i.get_closest_marker("no_localcloud") is None for i in session.items):
+        _state["starting"] = _launch_localcloud()
+
+
+def _start_localcloud() -> None:
+    """Wait for the session's localcloud (launched after collection, or now)."""
+    proc = _state.pop("starting", None) or _launch_localcloud()
+    out, err = proc.communicate(timeout=120)
+    if proc.returncode != 0:
+        pytest.exit(f"could not start localcloud for the tests:\n{err}", returncode=3)
+    _state.update(status=json.loads(out))
+
+
+def _needs_localcloud_now(item) -> bool:
+    """A notebook cell needs it only when its code runs (the kernel starts in its setup), unless
+    --lab-fresh-each resets localcloud there; a test's fixtures may call it in setup."""
+    if "lab_dir" not in _state or "status" in _state or item.get_closest_marker("no_localcloud") is not None:
+        return False
+    return not hasattr(item, "cell") or item.config.getoption("--lab-fresh-each")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    if "lab_dir" in _state and "status" not in _state and item.get_closest_marker("no_localcloud") is None:
+        _start_localcloud()
 
 
 @pytest.hookimpl(tryfirst=True)  # before fixtures are set up: they may call localcloud
 def pytest_runtest_setup(item):
-    if "lab_dir" in _state and "status" not in _state and item.get_closest_marker("no_localcloud") is None:
+    if _needs_localcloud_now(item):
         _start_localcloud()
     if not item.config.getoption("--lab-fresh-each") or not hasattr(item, "cell"):
         return
@@ -186,6 +213,11 @@ def moto_in_process(monkeypatch):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if "starting" in _state:  # launched, never waited for (no test got that far): stop it too
+        proc = _state.pop("starting")
+        out, _ = proc.communicate(timeout=120)
+        if proc.returncode == 0:
+            _state.update(status=json.loads(out))
     if "status" not in _state:
         shutil.rmtree(_state.get("lab_dir", ""), ignore_errors=True)
         return

@@ -36,6 +36,7 @@ REQUIRED: tuple[Symbol, ...] = (
     Symbol("moto.moto_server.werkzeug_app", "DomainDispatcherApplication", ("create_app",)),
     Symbol("moto.moto_server.werkzeug_app", "create_backend_app", ("service",)),
     Symbol("moto.backends", "list_of_moto_modules", (), exact=True),  # read once by server.wsgi_app
+    Symbol("moto.core.responses", "method_names_from_class", ("clazz",), exact=True),  # cached there
     Symbol("moto.core.responses", "gen_amzn_requestid_long", ("headerdict",), exact=True),
     Symbol("moto.moto_api._internal", "mock_random"),
     Symbol("moto.moto_api._internal.moto_random", "MotoRandom.seed"),

@@ -75,6 +75,12 @@ def daemon_file() -> Path:
     return state_dir() / "daemon.json"
 
 
+def cache_dir() -> Path:
+    """Caches any localcloud of this checkout may share, whatever its LAB_DIR or state (fresh or
+    restored): the project's ``.lab/cache/`` (e.g. the Spark JVM's class archive)."""
+    return labcontract.PROJECT_ROOT / ".lab" / "cache"
+
+
 @dataclass(frozen=True)
 class InstallCredentials:
     """The one identity this localcloud accepts: an access key (for every AWS call, SigV4-checked

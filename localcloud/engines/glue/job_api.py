@@ -53,6 +53,7 @@ class JobOperations:
                     spawn=lambda argv, name, **kw: self.ctx.processes.spawn(argv, name=name, owner=self.name, **kw),
                     env=config.client_env(self.ctx.port),
                     on_log=self._put_logs,
+                    cds_dir=config.cache_dir() / "spark-cds",
                 )
                 self._runtime.adopt(self._restored_runs)
                 self._restored_runs = []

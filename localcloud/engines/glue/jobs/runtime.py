@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from ....processes import Child
-from . import versions
+from . import cds, versions
 from .bookmarks import BookmarkStore
+from .spark_worker import CDS_EXIT_TIMEOUT_S, SPARK_CONF
 
 log = logging.getLogger("localcloud.glue.jobs")
 
@@ -167,17 +168,21 @@ class Run:
 class RuntimeStats(TypedDict):
     spark_starts: int
     last_spark_start_s: float | None
+    spark_class_archive: str | None  # the last worker's JVM: "used", "writing" (at exit) or None
 
 
 class SparkWorker:
     """The runtime's end of one ``spark_worker.py`` process."""
 
-    def __init__(self, runtime: JobRuntime) -> None:
+    def __init__(self, runtime: JobRuntime, use_cds: bool = True) -> None:
         parent, child = socket.socketpair()
         self.sock = parent
         log_file = open(runtime.state_dir / "spark-worker.log", "ab")  # noqa: SIM115 (handed to the child)
         conf = {"spark.local.dir": str(runtime.state_dir / "spark-tmp"), **runtime.spark_conf}
+        options = {**SPARK_CONF, **conf}.get("spark.driver.extraJavaOptions", "")
+        self.cds = cds.plan(runtime.cds_dir, options) if use_cds else cds.Plan()
         argv = [runtime.python, "-P", "-u", str(CONFINE), str(WORKER), str(child.fileno()), json.dumps(conf)]
+        argv.append(json.dumps(self.cds.as_dict()))
         try:
             self.child = runtime.spawn(
                 argv,
@@ -227,13 +232,16 @@ class SparkWorker:
         doc: dict[str, Any] = json.loads(line)
         return doc
 
-    def kill(self, grace: float = 0.0) -> None:
+    def kill(self, grace: float = 0.0, archive_grace: bool = False) -> None:
         """End the worker: closing the channel asks it to stop Spark and exit; after ``grace``
-        seconds it is terminated (then killed)."""
+        seconds it is terminated (then killed). ``archive_grace``: a JVM writing its class
+        archive at exit (``cds.py``; ~20 s of CPU on a busy machine) gets the time it needs."""
         try:
             self.sock.close()
         except OSError:
             pass
+        if archive_grace and self.cds.dump:
+            grace = max(grace, CDS_EXIT_TIMEOUT_S + 5.0)
         p = self.popen
         if grace and p.poll() is None:
             try:
@@ -259,6 +267,7 @@ class JobRuntime:
     ``on_log(group, stream, events)``: CloudWatch Logs lines as they appear, ``events`` a list of
     ``{"timestamp": ms, "message": text}``; also kept per run (:meth:`logs`).
     ``minute_s``: seconds in a ``Timeout`` minute (60; tests shorten it).
+    ``cds_dir``: where the Spark JVM's class archive is kept (``cds.py``); None: no archive.
     """
 
     def __init__(
@@ -270,8 +279,10 @@ class JobRuntime:
         python: str = sys.executable,
         spark_conf: dict[str, str] | None = None,
         minute_s: float = 60.0,
+        cds_dir: Path | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
+        self.cds_dir = cds_dir
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.spawn: Spawn = spawn or default_spawn
         self.env = dict(env or {})
@@ -287,7 +298,8 @@ class JobRuntime:
         self._worker: SparkWorker | None = None
         self._spark_current: str | None = None
         self._closed = False
-        self.stats: RuntimeStats = {"spark_starts": 0, "last_spark_start_s": None}
+        self._worker_ended = threading.Event()  # close() has ended the Spark worker
+        self.stats: RuntimeStats = {"spark_starts": 0, "last_spark_start_s": None, "spark_class_archive": None}
         self._scheduler = threading.Thread(target=self._spark_loop, name="glue-spark-scheduler", daemon=True)
         self._scheduler.start()
         self._monitor = threading.Thread(target=self._monitor_loop, name="glue-monitor", daemon=True)
@@ -516,8 +528,11 @@ class JobRuntime:
             self._kill_run_process(run)
             self._finish(run, "STOPPED", None)
         worker = self._worker
-        if worker is not None:
-            worker.kill(grace=5.0)
+        try:
+            if worker is not None:
+                worker.kill(grace=5.0)
+        finally:
+            self._worker_ended.set()
         self._scheduler.join(5)
         shutil.rmtree(self.state_dir / "spark-tmp", ignore_errors=True)
 
@@ -633,6 +648,15 @@ class JobRuntime:
     # ---- Spark runs -----------------------------------------------------------------------------
 
     def _spark_loop(self) -> None:
+        try:
+            self._schedule()
+        finally:
+            # The worker was forked on this thread: with the default spawn (PR_SET_PDEATHSIG) it is
+            # killed when this thread ends, so this thread outlives close()'s ending of it (a JVM
+            # may be writing its class archive).
+            self._worker_ended.wait(CDS_EXIT_TIMEOUT_S + 30.0)
+
+    def _schedule(self) -> None:
         while True:
             with self._wake:
                 while not self._spark_queue and not self._closed:
@@ -650,7 +674,8 @@ class JobRuntime:
                 self._spark_current = run_id or None
             if run_id == RELEASE:
                 if released is not None:
-                    released.kill(grace=5.0)  # closing its channel stops Spark first
+                    # closing its channel stops Spark first; no run waits: the JVM may write its class archive
+                    released.kill(grace=5.0, archive_grace=True)
                 self._spark_current = None
                 continue
             try:
@@ -677,12 +702,19 @@ class JobRuntime:
         t0 = time.monotonic()
         worker = SparkWorker(self)
         msg = worker.recv(SPARK_START_TIMEOUT_S)
+        if (not msg or msg.get("op") != "ready") and worker.cds.archive:
+            worker.kill()  # e.g. a damaged class archive: never again, and Spark starts without one
+            log.warning("the Spark worker did not start with class archive %s: starting it without", worker.cds.archive)
+            cds.discard(worker.cds.archive)
+            worker = SparkWorker(self, use_cds=False)
+            msg = worker.recv(SPARK_START_TIMEOUT_S)
         if not msg or msg.get("op") != "ready":
             worker.kill()
             why = (msg or {}).get("error") or "the Spark worker did not start (see spark-worker.log)"
             return None, f"localcloud: Spark could not start: {why}"
         worker.spark_s = msg.get("spark_s")
         self.stats["spark_starts"] += 1
+        self.stats["spark_class_archive"] = "used" if worker.cds.archive else "writing" if worker.cds.dump else None
         self.stats["last_spark_start_s"] = round(time.monotonic() - t0, 3)
         self._worker = worker
         return worker, None

@@ -1,8 +1,9 @@
 """The warm Spark worker: one SparkSession per localcloud, Glue job scripts run one after another.
 
-Started by ``JobRuntime`` as ``python -P -u spark_worker.py FD CONF_JSON`` with ``PYTHONPATH``
-= the ``compat`` folder (localcloud's ``awsglue``). FD is this end of a socket pair; both ends
-speak JSON lines:
+Started by ``JobRuntime`` as ``python -P -u spark_worker.py FD CONF_JSON [CDS_JSON]`` with
+``PYTHONPATH`` = the ``compat`` folder (localcloud's ``awsglue``). CDS_JSON is the class data
+sharing plan (``cds.py``): the archive the JVM maps, or where it writes one when it exits. FD is
+this end of a socket pair; both ends speak JSON lines:
 
 * worker -> runtime, once: ``{"op": "ready", "spark_s": seconds to start Spark}``
   (or ``{"op": "fatal", "error": ...}`` when Spark cannot start)
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import faulthandler
+import importlib.util
 import json
 import linecache
 import os
@@ -58,8 +60,25 @@ SPARK_CONF = {
     # serial GC: a small local JVM without GC threads competing for the 2 cores; C1 only
     # (TieredStopAtLevel=1): C2's compile work costs more than it saves on lab-sized data, measured
     # in A/B runs of Spark start + first queries on 2 busy cores: about half the time to a first answer.
-    "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true",
+    # A 32 MB young generation (-Xmn; the default grows with the machine's memory, ~125 MB of 24 GB,
+    # all of it touched between collections) and a 128 MB first heap: ~80 MB less resident for the
+    # same work; the heap may still grow to spark.driver.memory. MetaspaceSize: Spark's classes do
+    # not trigger four full collections while it starts (without the class archive, cds.py).
+    "spark.driver.extraJavaOptions": (
+        "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms128m -Xmn32m -XX:MetaspaceSize=128m"
+        " -Djava.net.preferIPv4Stack=true"
+    ),
 }
+CDS_EXIT_TIMEOUT_S = 120.0  # the JVM writing its class archive at exit (seconds on a busy machine)
+
+
+def _cds_module() -> Any:
+    """``cds.py`` beside this file (this folder is not on the worker's sys.path: scripts' names)."""
+    spec = importlib.util.spec_from_file_location("localcloud_glue_cds", Path(__file__).with_name("cds.py"))
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look it up there
+    spec.loader.exec_module(module)
+    return module
 
 
 class Cancelled(Exception):
@@ -67,7 +86,7 @@ class Cancelled(Exception):
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, conf: dict[str, str]) -> None:
+    def __init__(self, sock: socket.socket, conf: dict[str, str], cds: dict[str, str] | None = None) -> None:
         self.sock = sock
         self.rfile = sock.makefile("r", encoding="utf-8")
         self.wlock = threading.Lock()
@@ -77,6 +96,9 @@ class Worker:
         self.cancelled: set[str] = set()  # cancels that came before their run started
         self.interruptible = False
         self.conf = conf
+        self.cds = cds or {}
+        self.warmed = False  # the warm-up ran: a class archive written at exit has what runs need
+        self.warming: threading.Thread | None = None
         main_thread = threading.main_thread().ident
         assert main_thread is not None  # the main thread has started: it runs this
         self.main_thread = main_thread
@@ -91,8 +113,12 @@ class Worker:
     def start_spark(self) -> None:
         from pyspark.sql import SparkSession
 
+        conf = {**SPARK_CONF, **self.conf}
+        cds_options = _cds_module().Plan(**self.cds).java_options()
+        if cds_options:
+            conf["spark.driver.extraJavaOptions"] = f"{conf.get('spark.driver.extraJavaOptions', '')} {cds_options}"
         builder = SparkSession.builder
-        for k, v in {**SPARK_CONF, **self.conf}.items():
+        for k, v in conf.items():
             builder = builder.config(k, v)
         self.base = builder.getOrCreate()
         self.sc = self.base.sparkContext
@@ -113,6 +139,7 @@ class Worker:
             df.write.mode("overwrite").partitionBy("b").parquet(str(scratch / "out"))
             self.base.read.parquet(str(scratch / "out")).count()
             self.base.createDataFrame(df.rdd.filter(lambda r: r.a > 0), df.schema).count()
+            self.warmed = True
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -148,10 +175,34 @@ class Worker:
         from pyspark.sql import SparkSession
 
         SparkContext.stop, SparkSession.stop = self._stops  # type: ignore[method-assign]  # pyspark's own, put back
+        jvm = getattr(SparkContext._gateway, "proc", None)  # the JVM's process (pyspark's launch_gateway)
+        if self.cds.get("dump") and self.warming is not None:
+            self.warming.join(CDS_EXIT_TIMEOUT_S)  # what the warm-up loads belongs in the archive
         try:
             self.base.stop()
         except Exception:
             pass
+        if self.cds.get("dump") and jvm is not None:
+            self._write_class_archive(jvm)
+
+    def _write_class_archive(self, jvm: Any) -> None:
+        """End the JVM as PySpark's gateway lets it end (its stdin closed: System.exit), so it writes
+        the class archive; this process is the init of the worker's PID namespace, and the JVM would
+        be killed with it before writing. The archive is kept only from a clean exit after the warm-up."""
+        cds = _cds_module()
+        t0 = time.perf_counter()
+        try:
+            jvm.stdin.close()
+            code = jvm.wait(CDS_EXIT_TIMEOUT_S)
+        except Exception as exc:
+            print(f"localcloud: no class archive ({exc})", flush=True)
+            cds.discard(self.cds["dump"])
+            return
+        kept = cds.keep(self.cds["dump"], self.cds["keep_as"]) if code == 0 and self.warmed else None
+        if kept is None:
+            cds.discard(self.cds["dump"])
+        why = "" if kept else f" (JVM exit code {code}, warm-up {'done' if self.warmed else 'not done'})"
+        print(f"localcloud: class archive {kept or 'not kept'}{why}, {time.perf_counter() - t0:.1f} s", flush=True)
 
     def _session_for_run(self) -> SparkSession:
         from pyspark.sql import SparkSession
@@ -308,7 +359,10 @@ def main() -> None:
 
     sock = socket.socket(fileno=int(sys.argv[1]))
     conf = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    worker = Worker(sock, conf)
+    cds = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+    worker = Worker(sock, conf, cds)
+    if cds.get("dump"):  # terminated (localcloud stopping): the JVM dies with us, its archive unfinished
+        signal.signal(signal.SIGTERM, lambda signum, frame: (_cds_module().discard(cds["dump"]), os._exit(143)))
     t0 = time.perf_counter()
     try:
         worker.start_spark()
@@ -319,7 +373,8 @@ def main() -> None:
     worker.send({"op": "ready", "spark_s": round(time.perf_counter() - t0, 3)})
     # Warm up beside the first run rather than before it: what both need is loaded once.
     scratch = Path(conf.get("spark.local.dir", ".")) / "warm-up"
-    threading.Thread(target=worker.warm_up_quietly, args=(scratch,), name="glue-warm-up", daemon=True).start()
+    worker.warming = threading.Thread(target=worker.warm_up_quietly, args=(scratch,), name="glue-warm-up", daemon=True)
+    worker.warming.start()
     try:
         worker.serve()
     finally:

@@ -124,6 +124,7 @@ def test_archive_written_at_release_used_next_time_and_a_damaged_one_never_fails
         rt.release_spark()
         _released(rt)
         size = 4_000_000  # a copy cut short, under a name that matches its size: the JVM cannot map it
+        archive.chmod(0o644)  # the JVM writes it read-only
         with open(archive, "r+b") as fh:
             fh.truncate(size)
         damaged = archive.with_name(f"{archive.name.split('.')[0]}.{size}.jsa")

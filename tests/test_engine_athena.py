@@ -382,3 +382,115 @@ def test_crawler_infers_and_updates(env):
     t = crawl()
     assert [c["Name"] for c in t["StorageDescriptor"]["Columns"]] == ["id", "name", "score"]
     assert rows(env, "SELECT dt, id, score FROM events ORDER BY id")[0][1:] == [["1", "1", None], ["2", "2", "1.5"]]
+
+
+# ---- a repeated query reuses its plan (parse + translation) only while Glue is unchanged ------------
+
+
+def _parquet_bytes(**cols) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(pa.table(cols), buf)
+    return buf.getvalue()
+
+
+def test_repeated_query_sees_every_catalog_and_s3_change(env):
+    """Each step reruns the same query text after a change that alters its answer: a plan kept
+    from the run before (engine.sql.Plan) must never answer as the catalog or S3 were then."""
+    s3, glue, athena = env["s3"], env["glue"], env["athena"]
+    s3.put_object(Bucket=BUCKET, Key="plan/t/a.parquet", Body=_parquet_bytes(k=[1, 2], v=[10, 20]))
+    run(env, f"CREATE EXTERNAL TABLE plan_t (k bigint, v bigint) STORED AS PARQUET LOCATION 's3://{BUCKET}/plan/t/'")
+    q = "SELECT count(*), sum(v) FROM plan_t"
+    assert rows(env, q)[0][1] == ["2", "30"]
+    assert rows(env, q)[0][1] == ["2", "30"]  # the plan reused
+    # an object written to the table's location is read by the next run
+    s3.put_object(Bucket=BUCKET, Key="plan/t/b.parquet", Body=_parquet_bytes(k=[3], v=[5]))
+    assert rows(env, q)[0][1] == ["3", "35"]
+    # ... and one removed is no longer read
+    s3.delete_object(Bucket=BUCKET, Key="plan/t/b.parquet")
+    assert rows(env, q)[0][1] == ["2", "30"]
+
+    # a column's type changed through the Glue API (not through Athena)
+    star = "SELECT * FROM plan_t ORDER BY k"
+    qid, _ = run(env, star)
+    meta = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+    assert [c["Type"] for c in meta] == ["bigint", "bigint"]
+    table = glue.get_table(DatabaseName="t_db", Name="plan_t")["Table"]
+    sd = dict(table["StorageDescriptor"], Columns=[{"Name": "k", "Type": "bigint"}, {"Name": "v", "Type": "double"}])
+    glue.update_table(
+        DatabaseName="t_db",
+        TableInput={k: table[k] for k in ("Name", "TableType", "Parameters", "PartitionKeys")}
+        | {"StorageDescriptor": sd},
+    )
+    qid, _ = run(env, star)
+    meta = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+    assert [c["Type"] for c in meta] == ["bigint", "double"]
+    assert rows(env, star)[0][1:] == [["1", "10.0"], ["2", "20.0"]]
+
+    # the table dropped and made again with other columns and another location (Athena DDL)
+    s3.put_object(Bucket=BUCKET, Key="plan/t2/a.parquet", Body=_parquet_bytes(k=[7], v=[70]))
+    run(env, "DROP TABLE plan_t")
+    run(env, f"CREATE EXTERNAL TABLE plan_t (v bigint) STORED AS PARQUET LOCATION 's3://{BUCKET}/plan/t2/'")
+    _, ex = run(env, star, expect="FAILED")  # k is gone
+    assert "COLUMN_NOT_FOUND" in ex["Status"]["StateChangeReason"]
+    assert rows(env, "SELECT * FROM plan_t")[0] == [["v"], ["70"]]
+    assert rows(env, q)[0][1] == ["1", "70"]
+    # dropped: Athena's error, not the old plan's answer
+    run(env, "DROP TABLE plan_t")
+    _, ex = run(env, q, expect="FAILED")
+    assert "TABLE_NOT_FOUND" in ex["Status"]["StateChangeReason"]
+
+
+def test_repeated_query_sees_partitions_views_and_databases(env):
+    s3, glue = env["s3"], env["glue"]
+    for c, v in (("a", 1), ("b", 2), ("c", 4)):
+        s3.put_object(Bucket=BUCKET, Key=f"plan/p/c={c}/f.parquet", Body=_parquet_bytes(v=[v]))
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE plan_p (v bigint) PARTITIONED BY (c string) STORED AS PARQUET "
+        f"LOCATION 's3://{BUCKET}/plan/p/'",
+    )
+    q = "SELECT count(*), sum(v) FROM plan_p WHERE c <> 'zzz'"
+    assert rows(env, q)[0][1] == ["0", None]
+    run(env, "ALTER TABLE plan_p ADD PARTITION (c='a') LOCATION 's3://" + BUCKET + "/plan/p/c=a/'")
+    assert rows(env, q)[0][1] == ["1", "1"]
+    # a partition registered through the Glue API, then one through MSCK REPAIR TABLE
+    sd = glue.get_table(DatabaseName="t_db", Name="plan_p")["Table"]["StorageDescriptor"]
+    glue.batch_create_partition(
+        DatabaseName="t_db",
+        TableName="plan_p",
+        PartitionInputList=[{"Values": ["b"], "StorageDescriptor": dict(sd, Location=f"s3://{BUCKET}/plan/p/c=b/")}],
+    )
+    assert rows(env, q)[0][1] == ["2", "3"]
+    run(env, "MSCK REPAIR TABLE plan_p")
+    assert rows(env, q)[0][1] == ["3", "7"]
+    # a partition's location moved through the Glue API
+    glue.update_partition(
+        DatabaseName="t_db",
+        TableName="plan_p",
+        PartitionValueList=["b"],
+        PartitionInput={"Values": ["b"], "StorageDescriptor": dict(sd, Location=f"s3://{BUCKET}/plan/p/c=c/")},
+    )
+    assert rows(env, q)[0][1] == ["3", "9"]
+    run(env, "ALTER TABLE plan_p DROP PARTITION (c='a')")
+    assert rows(env, q)[0][1] == ["2", "8"]
+
+    # a view replaced, and a table the view reads changed underneath it
+    run(env, "CREATE OR REPLACE VIEW plan_v AS SELECT sum(v) AS s FROM plan_p")
+    assert rows(env, "SELECT s FROM plan_v")[0][1] == ["8"]
+    run(env, "CREATE OR REPLACE VIEW plan_v AS SELECT max(v) AS s FROM plan_p")
+    assert rows(env, "SELECT s FROM plan_v")[0][1] == ["4"]
+    run(env, "ALTER TABLE plan_p DROP PARTITION (c='b')")
+    assert rows(env, "SELECT s FROM plan_v")[0][1] == ["4"]
+    run(env, "ALTER TABLE plan_p DROP PARTITION (c='c')")
+    assert rows(env, "SELECT s FROM plan_v")[0][1] == [None]
+
+    # the same text in another database names another table
+    glue.create_database(DatabaseInput={"Name": "t_db2"})
+    s3.put_object(Bucket=BUCKET, Key="plan/other/f.parquet", Body=_parquet_bytes(v=[100, 200]))
+    run(
+        env,
+        f"CREATE EXTERNAL TABLE plan_p (v bigint) STORED AS PARQUET LOCATION 's3://{BUCKET}/plan/other/'",
+        db="t_db2",
+    )
+    assert rows(env, "SELECT count(*), sum(v) FROM plan_p")[0][1] == ["0", None]
+    assert rows(env, "SELECT count(*), sum(v) FROM plan_p", db="t_db2")[0][1] == ["2", "300"]

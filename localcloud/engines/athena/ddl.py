@@ -256,10 +256,17 @@ class Statements:
                 raise CatalogError("NOT_SUPPORTED", "localcloud does not bind ExecutionParameters in UNLOAD")
             res, written, scanned = dml.unload(self.selects, self.store, body, db, qid, cancel, parse_statement)
             return Outcome(res, "DML", "UNLOAD", scanned, manifest=written.files)
-        ast = parse(body) if _hive_ddl(head, body) else parse_statement(text)
-        if params is not None or any(isinstance(n, exp.Placeholder) for n in ast.walk()):
+        hive = _hive_ddl(head, body)
+        if params is None and not hive:
+            # a query run before, its tables unchanged in Glue: no parsing, no translation
+            q = self.selects.run_planned(text, db, cancel)
+            if q is not None:
+                return Outcome(from_arrow(q.table, q.names, q.types), "DML", "SELECT", q.scanned)
+        ast = parse(body) if hive else parse_statement(text)
+        bound = params is not None or any(isinstance(n, exp.Placeholder) for n in ast.walk())
+        if bound:
             bind_parameters(ast, [parse_value(p) for p in params or []])
-        return self.run_ast(ast, head, db, qid, output_location, cancel)
+        return self.run_ast(ast, head, db, qid, output_location, cancel, None if bound or hive else text)
 
     def run_ast(
         self,
@@ -269,9 +276,12 @@ class Statements:
         qid: str,
         output_location: str | None,
         cancel: Cursors | None,
+        text: str | None = None,
     ) -> Outcome:
+        """Run a parsed statement; ``text``: the SQL it was parsed from, nothing bound into it
+        (a query's plan is then kept for the next run of the same text)."""
         if isinstance(ast, exp.Query):
-            q = self.selects.run(ast, db, cancel)
+            q = self.selects.run(ast, db, cancel, text=text)
             res = from_arrow(q.table, q.names, q.types)
             return Outcome(res, "DML", "SELECT", q.scanned)
         if isinstance(ast, exp.Insert):

@@ -171,6 +171,7 @@ class AthenaEngine(Engine):
         for ex in running:
             self._interrupt(ex)
         self.prepared.clear()
+        self.selects.clear()
         self.reader.clear()
         self.store.clear()
         shutil.rmtree(self.cache_dir, ignore_errors=True)

@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from . import duck, errors, ttypes
 from .catalog import CatalogError, Partition, TableInfo, table_info
 from .sqlparse import Raw, parse_statement
 from .tables import TableReader
-from .translate import Translated, Translator
+from .translate import Source, Translated, Translator
 from .ttypes import T
 from .types import duckdb_type
 
@@ -83,6 +84,31 @@ class Query:
     types: list[T] = field(default_factory=list)
 
 
+# Where a source's files go in a plan's SQL: a quoted identifier no statement can spell (random
+# per process), replaced by the source's ``(SELECT ... FROM read_parquet(...))`` at each run.
+_SLOT = f"__lc_source_{uuid.uuid4().hex}_"
+
+# The tables a translation looked up: (database, table as written) -> what Glue said then.
+Lookups = list[tuple[str, str, TableInfo]]
+
+
+@dataclass
+class Plan:
+    """A SELECT translated once and run again while its tables are unchanged in Glue.
+
+    ``sql`` is the final DuckDB SQL with a slot per source; the sources' files are listed (and
+    their partitions pruned) at every run, so objects added to or removed from S3 are read as
+    they are now.  ``tables`` holds every table (and view) the translation looked up, as Glue
+    described it: the plan is reused only while Glue still describes each one the same.
+    """
+
+    sources: list[Source]
+    sql: str
+    names: list[str]
+    types: list[T]
+    tables: Lookups
+
+
 # Predicates on partition columns that DuckDB evaluates exactly as Trino: only these node kinds
 # are used to prune partitions (anything else reads every partition, never fewer).
 _PRUNABLE = (
@@ -114,23 +140,31 @@ _PRUNABLE = (
 
 class SelectRunner:
     MAX_PRUNED = 256
+    MAX_PLANS = 256
 
     def __init__(self, reader: TableReader, con: duckdb.DuckDBPyConnection) -> None:
         self.reader = reader
         self.con = con
         # (keys, partition values, predicate) -> indexes kept
         self._pruned: OrderedDict[tuple[object, ...], list[int]] = OrderedDict()
+        # (query text, default database) -> its plan: a repeated query skips parsing and translation
+        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._plans.clear()
+            self._pruned.clear()
+
     # -- resolution --------------------------------------------------------------------------
-    def _expand_views(self, ast: exp.Expr, default_db: str) -> exp.Expr:
+    def _expand_views(self, ast: exp.Expr, default_db: str, seen: Lookups | None = None) -> exp.Expr:
         for _ in range(MAX_VIEW_DEPTH):
             ctes = {c.alias_or_name.lower() for c in ast.find_all(exp.CTE)}
             changed = False
             for t in list(ast.find_all(exp.Table)):
                 if not t.name or (not t.db and t.name.lower() in ctes) or "$" in t.name:
                     continue
-                info = self._info(t, default_db)
+                info = self._info(t, default_db, seen)
                 if info.table_type == "VIRTUAL_VIEW":
                     sub = parse_statement(view_sql(info.view_sql or ""))
                     alias = t.alias or t.name
@@ -140,14 +174,17 @@ class SelectRunner:
                 return ast
         raise CatalogError("VIEW_IS_RECURSIVE", "View is recursive")
 
-    def _info(self, t: exp.Table, default_db: str) -> TableInfo:
+    def _info(self, t: exp.Table, default_db: str, seen: Lookups | None = None) -> TableInfo:
         catalog = t.catalog.lower()
         if catalog and catalog != "awsdatacatalog":
             raise CatalogError("CATALOG_NOT_FOUND", f"{position(t)}: Catalog '{catalog}' does not exist")
         try:
-            return table_info(t.db or default_db, t.name)
+            info = table_info(t.db or default_db, t.name)
         except CatalogError as exc:
             raise CatalogError(exc.code, f"{position(t)}: {exc.message}") from None
+        if seen is not None:
+            seen.append((t.db or default_db, t.name, info))
+        return info
 
     # -- partition pruning ------------------------------------------------------------------------
     @staticmethod
@@ -209,30 +246,81 @@ class SelectRunner:
         return sorted(i for (i,) in keep)
 
     # -- the whole query ----------------------------------------------------------------------------
-    def translate(self, ast: exp.Expr, default_db: str) -> tuple[Translator, Translated]:
-        ast = self._expand_views(ast, default_db)
-        tr = Translator(lambda t: self._info(t, default_db))
+    def translate(self, ast: exp.Expr, default_db: str, seen: Lookups | None = None) -> tuple[Translator, Translated]:
+        """Translate a query; ``seen`` collects the tables (and views) it looked up in Glue."""
+        ast = self._expand_views(ast, default_db, seen)
+        tr = Translator(lambda t: self._info(t, default_db, seen))
         return tr, tr.query_statement(ast)
 
-    def run(self, ast: exp.Expr, default_db: str, cancel: Cursors | None = None, for_write: bool = False) -> Query:
-        """Run a query; ``for_write`` gives the physical values a table stores (CTAS, INSERT)."""
-        tr, out = self.translate(ast, default_db)
-        table, scanned = self.run_translated(tr, out.node, out.types, cancel, for_write)
-        return Query(out.names, table, scanned, [s.info for s in tr.sources], out.types)
+    def run(
+        self,
+        ast: exp.Expr,
+        default_db: str,
+        cancel: Cursors | None = None,
+        for_write: bool = False,
+        text: str | None = None,
+    ) -> Query:
+        """Run a query; ``for_write`` gives the physical values a table stores (CTAS, INSERT).
+
+        ``text``: the statement ``ast`` was parsed from, with nothing bound into it; its plan is
+        kept for :meth:`run_planned`.
+        """
+        seen: Lookups = []
+        tr, out = self.translate(ast, default_db, seen)
+        plan = Plan(tr.sources, self._plan_sql(tr, out.node, out.types, for_write), out.names, out.types, seen)
+        if text is not None and not for_write:
+            with self._lock:
+                self._plans[(text, default_db)] = plan
+                self._plans.move_to_end((text, default_db))
+                while len(self._plans) > self.MAX_PLANS:
+                    self._plans.popitem(last=False)
+        return self._run_plan(plan, cancel)
+
+    def run_planned(self, text: str, default_db: str, cancel: Cursors | None = None) -> Query | None:
+        """Run ``text`` from its plan if Glue still describes every table it read as it did when
+        the plan was made (None: no such plan; parse and :meth:`run` it)."""
+        plan = self._plans.get((text, default_db))
+        if plan is None:
+            return None
+        for db, name, info in plan.tables:
+            try:
+                if table_info(db, name) != info:
+                    return None
+            except CatalogError:
+                return None
+        return self._run_plan(plan, cancel)
+
+    def _run_plan(self, plan: Plan, cancel: Cursors | None) -> Query:
+        table, scanned = self._run_sql(plan.sources, plan.sql, cancel)
+        return Query(plan.names, table, scanned, [s.info for s in plan.sources], plan.types)
 
     def run_translated(
         self, tr: Translator, node: exp.Expr, types: list[T], cancel: Cursors | None = None, for_write: bool = True
     ) -> tuple[pa.Table, int]:
         """(Arrow table, bytes scanned) of a translated query: sources read, then DuckDB runs it."""
+        return self._run_sql(tr.sources, self._plan_sql(tr, node, types, for_write), cancel)
+
+    def _plan_sql(self, tr: Translator, node: exp.Expr, types: list[T], for_write: bool) -> str:
+        """The final DuckDB SQL of a translated query (``node`` is changed), sources as slots."""
+        for i, src in enumerate(tr.sources):
+            for t in list(node.find_all(exp.Table)):
+                if t.name == src.name and not t.alias and not t.db:
+                    t.replace(
+                        exp.Table(this=duck.ident(f"{_SLOT}{i}"), alias=exp.TableAlias(this=duck.ident(src.name)))
+                    )
+        return self._final(node, types, for_write).sql("duckdb")
+
+    def _run_sql(self, sources: list[Source], sql: str, cancel: Cursors | None) -> tuple[pa.Table, int]:
         cur = self.con.cursor()
         if cancel is not None:
             cancel.append(cur)
         try:
             scanned = 0
-            for src in tr.sources:
+            for i, src in enumerate(sources):
                 parts = self._prune(cur, src.table, src.info)
-                scanned += self.reader.source(cur, src.name, src.info, parts, set(src.needed))
-            sql = self._final(node, types, for_write).sql("duckdb")
+                relation, n = self.reader.source(cur, src.name, src.info, parts, set(src.needed))
+                scanned += n
+                sql = sql.replace(f'"{_SLOT}{i}"', relation)
             STAGES.planned = time.time()
             table = cur.sql(sql).to_arrow_table()
             STAGES.executed = time.time()
@@ -273,4 +361,4 @@ class SelectRunner:
         return exp.select(*cols).from_(exp.Subquery(this=q, alias=exp.TableAlias(this=duck.ident("__out"))))
 
 
-__all__ = ["Query", "SelectRunner", "parse", "parse_statement", "position", "view_sql", "Raw"]
+__all__ = ["Plan", "Query", "SelectRunner", "parse", "parse_statement", "position", "view_sql", "Raw"]

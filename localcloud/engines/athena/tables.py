@@ -140,15 +140,17 @@ class TableReader:
         table: TableInfo,
         partitions: list[Partition] | None,
         needed: set[str] | None,
-    ) -> int:
-        """Create view ``name`` in DuckDB connection ``con``; returns the bytes scanned."""
+    ) -> tuple[str, int]:
+        """(what the query reads ``name`` from, bytes scanned): a ``(SELECT ... FROM read_parquet(...))``
+        subquery for Parquet (inlined into the query: DuckDB then binds the files once, not once for a
+        view and again for the query), or ``name`` itself, an Arrow table registered on ``con``."""
         if table.fmt == "unsupported":
             raise CatalogError("NOT_SUPPORTED", f"SerDe {table.serde} is not supported by localcloud")
         groups = self.files(table, partitions)
         pcols = [(k, duckdb_type(t)) for k, t in table.partition_keys]
         cols = [(n, duckdb_type(t)) for n, t in table.columns]
         if table.fmt == "parquet":
-            return self._parquet(con, name, table, groups, cols, pcols, needed)
+            return self._parquet(table, groups, cols, pcols, needed)
         scanned, pieces = 0, []
         for values, objs in groups:
             for obj in objs:
@@ -163,18 +165,16 @@ class TableReader:
             fields = [pa.field(n, arrow_type(hive_type(t))) for n, t in table.all_columns]
             data = pa.Table.from_pylist([], schema=pa.schema(fields))
         con.register(name, data)
-        return scanned
+        return f'"{name}"', scanned
 
     def _parquet(
         self,
-        con: duckdb.DuckDBPyConnection,
-        name: str,
         table: TableInfo,
         groups: Groups,
         cols: list[tuple[str, str]],
         pcols: list[tuple[str, str]],
         needed: set[str] | None,
-    ) -> int:
+    ) -> tuple[str, int]:
         """One scan over every file of the chosen partitions, as DuckDB reads a hive table.
 
         Partition values that DuckDB reads back unchanged from a ``k=v`` folder (plain words:
@@ -210,8 +210,7 @@ class TableReader:
                 paths.append(self.store.hive_path(obj, folders) if folders else self.store.path(obj))
         if not paths:
             exprs = [f'CAST(NULL AS {ty}) AS "{n}"' for n, ty in cols + pcols]
-            con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT {", ".join(exprs)} WHERE false')
-            return scanned
+            return f"(SELECT {', '.join(exprs)} WHERE false)", scanned
         exprs = []
         for n, ty in cols:
             src = present.get(n)
@@ -232,10 +231,7 @@ class TableReader:
         if len(schemas) > 1:
             options += ", union_by_name=true"
         files = ", ".join(_sql_str(p) for p in paths)
-        con.execute(
-            f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT {", ".join(exprs)} FROM read_parquet([{files}], {options})'
-        )
-        return scanned
+        return f"(SELECT {', '.join(exprs)} FROM read_parquet([{files}], {options}))", scanned
 
 
 def _sql_str(v: str) -> str:

@@ -89,7 +89,7 @@ _SELECT_KEYS = {
 
 @dataclass
 class Source:
-    """One table read by the query: DuckDB view ``name`` over ``info`` (created by the runner)."""
+    """One table read by the query, named ``name`` in the DuckDB SQL (the runner puts its files there)."""
 
     name: str
     info: TableInfo

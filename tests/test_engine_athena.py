@@ -402,6 +402,8 @@ def test_repeated_query_sees_every_catalog_and_s3_change(env):
     q = "SELECT count(*), sum(v) FROM plan_t"
     assert rows(env, q)[0][1] == ["2", "30"]
     assert rows(env, q)[0][1] == ["2", "30"]  # the plan reused
+    assert rows(env, "SELECT count(*) FROM plan_t TABLESAMPLE BERNOULLI (0)")[0][1] == ["0"]
+    assert rows(env, "SELECT count(*) FROM plan_t TABLESAMPLE BERNOULLI (100)")[0][1] == ["2"]
     # an object written to the table's location is read by the next run
     s3.put_object(Bucket=BUCKET, Key="plan/t/b.parquet", Body=_parquet_bytes(k=[3], v=[5]))
     assert rows(env, q)[0][1] == ["3", "35"]

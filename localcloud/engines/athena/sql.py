@@ -305,9 +305,8 @@ class SelectRunner:
         for i, src in enumerate(tr.sources):
             for t in list(node.find_all(exp.Table)):
                 if t.name == src.name and not t.alias and not t.db:
-                    t.replace(
-                        exp.Table(this=duck.ident(f"{_SLOT}{i}"), alias=exp.TableAlias(this=duck.ident(src.name)))
-                    )
+                    t.set("this", duck.ident(f"{_SLOT}{i}"))
+                    t.set("alias", exp.TableAlias(this=duck.ident(src.name)))
         return self._final(node, types, for_write).sql("duckdb")
 
     def _run_sql(self, sources: list[Source], sql: str, cancel: Cursors | None) -> tuple[pa.Table, int]:

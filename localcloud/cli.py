@@ -121,6 +121,10 @@ def start(as_json: bool = False, fresh: bool = False) -> dict:
     logf = os.fdopen(fd, "ab")
     t0 = time.monotonic()
     env = dict(os.environ, LOCALCLOUD_PORT=str(port))
+    # glibc gives each thread that allocates an arena of its own (up to 8 per core) and keeps what
+    # is freed there: the daemon's request threads and Spark's JVM (it inherits this) held ~100-250
+    # MiB more for nothing. Two arenas: the peak of the series 1,589 -> 1,382 MiB, no slower.
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     proc = subprocess.Popen(
         [sys.executable, "-m", "localcloud", "serve", *(["--fresh"] if fresh else [])],
         stdin=subprocess.DEVNULL,

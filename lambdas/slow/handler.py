@@ -2,7 +2,7 @@
 
 Lambda stops a function at its configured timeout, whatever it is doing; the caller gets
 ``FunctionError: Unhandled`` with *Task timed out after N.NN seconds*. Invoke it with
-``{"seconds": 10}`` on a function whose timeout is 3 s to see that happen.
+``{"seconds": 10}`` on a function whose timeout is 1 s (lab 07) to see that happen.
 """
 
 import time

@@ -603,20 +603,35 @@ def test_postgres_runs_only_while_a_warehouse_does(private_localcloud):
 # -- moto's reset stays seeded when Redshift's backend was used ------------------------------------------
 
 
+def _first_group_id(session) -> str:
+    from localcloud import seam
+
+    seam.reset()
+    seam.seed(config.SEED)
+    return session.client("ec2").create_security_group(GroupName="g", Description="d")["GroupId"]
+
+
 def test_reset_after_redshift_calls_keeps_ids_seeded(moto_in_process):
     """moto re-creates EC2's backend while resetting Redshift's (its __init__ reaches EC2): ids must
     still repeat after a reset, or every lab after one that listed clusters would show other ids."""
-    from localcloud import seam
+    session = moto_in_process
+    before = _first_group_id(session)
+    session.client("redshift").describe_clusters()  # what lab.inventory() does in every lab
+    assert _first_group_id(session) == before
 
-    def first_group_id(session) -> str:
-        seam.reset()
-        seam.seed(config.SEED)
-        return session.client("ec2").create_security_group(GroupName="g", Description="d")["GroupId"]
+
+def test_reset_after_motos_own_reset_keeps_ids_seeded(moto_in_process):
+    """moto's own reset (mock_aws's, when a test ends and when the next one starts) re-creates EC2's
+    backend while resetting Redshift's, then forgets its registry: the EC2 backend stays, with ids
+    drawn before any seed, in a dict moto no longer lists.  seam.reset() must clear it too, or the
+    next seeded ids depend on which test ran before in the process (as under pytest-xdist)."""
+    from moto.core.base_backend import BackendDict
 
     session = moto_in_process
-    before = first_group_id(session)
-    session.client("redshift").describe_clusters()  # what lab.inventory() does in every lab
-    assert first_group_id(session) == before
+    before = _first_group_id(session)
+    session.client("redshift").describe_clusters()
+    BackendDict.reset()  # what mock_aws() does on stop and on start
+    assert _first_group_id(session) == before
 
 
 # -- persistence: localcloud stop/start and kill -9 keep the warehouses -------------------------------------

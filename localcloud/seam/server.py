@@ -14,7 +14,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server import werkzeug_app
 from werkzeug.serving import WSGIRequestHandler
 
-from .state import live_backend_dicts
+from .state import every_backend_dict, live_backend_dicts
 
 
 def wsgi_app() -> werkzeug_app.DomainDispatcherApplication:
@@ -62,12 +62,15 @@ def reset() -> None:
 
     moto's reset re-runs each backend's ``__init__``, and some reach another backend there
     (Redshift's and Route 53 Resolver's reach EC2's): a backend cleared earlier in that loop is then
-    made again, with ids drawn before :func:`seed`.  Clearing every backend in use once more after
-    the reset leaves all of them to be made on first use, after the seed, as in a fresh daemon.
+    made again, with ids drawn before :func:`seed`.  Clearing every backend once more after the
+    reset leaves all of them to be made on first use, after the seed, as in a fresh daemon.  Every
+    backend, not only those moto lists as in use: a reset by moto itself (``mock_aws`` in the tests)
+    leaves the backends it made again that way in dicts it no longer lists
+    (:func:`.state.every_backend_dict`), and the ids of the next seeded run would start from theirs.
     """
     in_use = live_backend_dicts()
     moto_api_backend.reset()
-    for backends in in_use:
+    for backends in {id(bd): bd for bd in [*in_use, *every_backend_dict()]}.values():
         backends.clear()
 
 

@@ -78,6 +78,23 @@ def live_backend_dicts() -> list[BackendDict[BaseBackend]]:
     return list(BackendDict._instances)  # type: ignore[misc]
 
 
+def every_backend_dict() -> list[BackendDict[BaseBackend]]:
+    """Every BackendDict of a loaded moto module, whether moto's registry lists it or not.
+
+    moto's own reset (``BackendDict.reset``: ``mock_aws`` on start and stop) re-runs each backend's
+    ``__init__``, clears its dict, and in the end forgets its registry.  An ``__init__`` that reaches
+    another service's backend (Redshift's and Route 53 Resolver's reach EC2's) makes that backend
+    again, in a dict already cleared: it stays, holding ids drawn then, in a dict no longer listed.
+    """
+    found = {id(bd): bd for bd in live_backend_dicts()}
+    for name, module in list(sys.modules.items()):
+        if module is not None and (name == "moto" or name.startswith("moto.")):
+            for value in list(vars(module).values()):
+                if isinstance(value, BackendDict):
+                    found.setdefault(id(value), value)
+    return list(found.values())
+
+
 def _locate(bd: BackendDict[BaseBackend]) -> tuple[str, str]:
     """(module, attribute) of a live BackendDict: its backend class's module, or a package above it."""
     module = bd.backend.__module__

@@ -11,7 +11,7 @@ grouped by test file too, and
   and running them side by side (pytest-xdist ``-n``) overlaps the waiting;
 * the load average before and after: other work on the machine slows every number here.
 
-    .venv/bin/python benchmarks/profile_tests.py [--top 30] [pytest args...]
+    .venv/bin/python benchmarks/profile_tests.py [--top 30] [--out FILE] [pytest args...]
     .venv/bin/python benchmarks/profile_tests.py -- tests/ -q -n 2 --dist loadfile
 """
 
@@ -39,6 +39,7 @@ DURATION = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+)$")
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--out", type=Path, help="also write pytest's whole output here (tracebacks of failures)")
     ap.add_argument("pytest_args", nargs="*", default=["tests/", "-q"])
     args = ap.parse_args()
     subreaper = ns._become_subreaper()
@@ -58,6 +59,8 @@ def main() -> int:
     out, _ = proc.communicate()
     wall = time.perf_counter() - t0
     done.set()
+    if args.out:
+        args.out.write_text(out)
     deadline = time.monotonic() + 30
     while ns._tree(me) and time.monotonic() < deadline:
         ns._reap_orphans()

@@ -44,6 +44,12 @@ TAGS = [{"key": "Project", "value": "aws-de-labs"}, {"key": "Lab", "value": "88"
 
 @pytest.fixture(scope="module")
 def aws():
+    # The tests below assert on the whole inventory (list_namespaces() == [NS], nothing left after
+    # the teardown): start from an empty localcloud.  The session's is shared with the files that
+    # ran before in this process (under pytest-xdist, any of them: test_aws_cli_lines leaves lab
+    # 08's namespace lab08-sales).
+    reset = subprocess.run([sys.executable, "-m", "localcloud", "reset"], capture_output=True, text=True, timeout=120)
+    assert reset.returncode == 0, reset.stderr
     session = boto3.session.Session(
         aws_access_key_id=config.FAKE_ACCESS_KEY,
         aws_secret_access_key=config.FAKE_SECRET_KEY,

@@ -208,11 +208,12 @@ release: setup
 test: setup chromium precommit test-units test-labs
 
 # UNIT_WORKERS=2 (or more, on a machine with cores to spare) spreads the test files over that
-# many pytest-xdist workers, whole files each; 0 (the default) runs them in this process: on 2
-# cores two workers gained little and made Spark and the browser check time out.
+# many pytest-xdist workers, whole files each, the longest first (conftest.py LONGEST_FILES;
+# --no-loadscope-reorder keeps that order) so the workers finish together; 0 (the default) runs
+# them in this process.
 UNIT_WORKERS ?= 0
 test-units:
-	$(BIN)/python -m pytest tests/ -q -m "not exercise_notebook" -n $(UNIT_WORKERS) --dist loadfile --durations=5
+	$(BIN)/python -m pytest tests/ -q -m "not exercise_notebook" -n $(UNIT_WORKERS) --dist loadfile --no-loadscope-reorder --durations=5
 
 # Also part of test-units (it skips without chromium); alone here, with the skip reason shown.
 test-browser: setup chromium

@@ -67,6 +67,31 @@ def _live_in_group(pgid: int) -> list[int]:
     return live
 
 
+# The longest test files (profile_tests.py, two workers, 2026-12-01), longest first.  Under
+# pytest-xdist with ``--dist loadfile --no-loadscope-reorder`` (make test-units) the workers take
+# whole files in collection order: starting with these leaves short files for the end, so the two
+# workers finish together instead of one running a long file alone after the other is done.
+LONGEST_FILES = (
+    "test_browser.py",
+    "test_persistence.py",
+    "test_helpers_lab.py",
+    "test_engine_glue_jobs.py",
+    "test_glue_runtime.py",
+    "test_localcloud_cli.py",
+    "test_learner_code_lifetime.py",
+    "test_engine_lambda.py",
+    "test_engine_redshift.py",
+    "test_dashboard.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not hasattr(config, "workerinput"):
+        return  # one process: the usual (alphabetical) order
+    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 def pytest_sessionstart(session):
     if session.config.pluginmanager.has_plugin("dsession"):
         return  # the pytest-xdist controller: its workers run the tests, each with its own localcloud

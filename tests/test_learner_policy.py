@@ -10,6 +10,7 @@ and tags, which only a real account can check.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from pathlib import Path
@@ -76,9 +77,16 @@ def _sources() -> list[str]:
     return texts
 
 
+@functools.cache
+def _botocore() -> botocore.session.Session:
+    """One botocore session for every model lookup: a new one loads each service's model again
+    (iam_action for the labs' ~200 operations took 30-40 s that way)."""
+    return botocore.session.get_session()
+
+
 def called_operations() -> set[tuple[str, str]]:
     """(service, Operation) for every operation name the labs and helpers use, per client they create."""
-    session = botocore.session.get_session()
+    session = _botocore()
     texts = _sources()
     services = {m for t in texts for m in re.findall(r"""client\(\s*["']([\w-]+)["']""", t)}
     words = {w for t in texts for w in re.findall(r"\b[a-z][a-z0-9_]+\b", t)}
@@ -100,7 +108,7 @@ def called_operations() -> set[tuple[str, str]]:
 
 
 def iam_action(service: str, operation: str) -> str:
-    prefix = botocore.session.get_session().get_service_model(service).signing_name
+    prefix = _botocore().get_service_model(service).signing_name
     return ACTION_FOR.get((service, operation), f"{prefix}:{operation}")
 
 

@@ -42,6 +42,7 @@ from cli_lines import Line, initial_state, run_line
 import labcontract
 from localcloud import config, testing
 
+MAX_SAMPLE_GAP_S = 10.0  # generous: a /proc walk on a loaded 2-core machine
 SAMPLE_S = 0.1
 # The services awscli v1 would send to AWS's endpoints (us-east-1 rewrites) without localcloud's plugin.
 CLI_COMMANDS = (
@@ -100,6 +101,7 @@ class ProcSampler(threading.Thread):
         self.outbound: list[dict] = []
         self.loopback_seen = 0
         self.samples = 0
+        self.times: list[float] = []  # when each sample ended (monotonic)
         self.pids_seen: set[int] = set()
 
     def run(self) -> None:
@@ -131,6 +133,12 @@ class ProcSampler(threading.Thread):
                 cmd = "?"
             self.outbound.append({"pid": pid, "cmd": cmd, "proto": proto, "remote": f"{host}:{port}"})
         self.samples += 1
+        self.times.append(time.monotonic())
+
+    def wait_for_sample_after(self, t: float, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not (self.times and self.times[-1] > t) and time.monotonic() < deadline:
+            time.sleep(SAMPLE_S / 2)
 
 
 def _zip(source: str) -> bytes:
@@ -253,6 +261,8 @@ def test_nothing_leaves_loopback_during_a_representative_run(guarded_cloud):
     sampler = ProcSampler({os.getpid(), cloud.pid})
     outbound_guard.install(str(log))
     sampler.start()
+    sampler.wait_for_sample_after(0.0)  # watching before the first call
+    started = time.monotonic()
     try:
         bucket = f"outbound-{uuid.uuid4().hex[:10]}"
         boto3.client("s3").create_bucket(Bucket=bucket)
@@ -282,6 +292,8 @@ def test_nothing_leaves_loopback_during_a_representative_run(guarded_cloud):
             timeout=120,
         )
         assert probe.returncode != 0
+        ended = time.monotonic()
+        sampler.wait_for_sample_after(ended)  # ... and still after the last one
     finally:
         sampler.stop_event.set()
         sampler.join(timeout=10)
@@ -292,7 +304,12 @@ def test_nothing_leaves_loopback_during_a_representative_run(guarded_cloud):
     assert len(deliberate) >= 2, records  # both probes were caught, in this process and in the aws CLI
     assert [r for r in records if r not in deliberate] == [], "requests to non-loopback destinations"
     assert sampler.outbound == [], "sockets with a non-loopback remote end"
-    assert sampler.samples > 50 and sampler.loopback_seen > 0 and cloud.pid in sampler.pids_seen
+    # The sockets were watched from before the first call to after the last, without a long gap
+    # (a count of samples depended on how fast the run and the other xdist worker were).
+    gaps = [b - a for a, b in zip(sampler.times, sampler.times[1:])]
+    assert sampler.times[0] <= started and sampler.times[-1] > ended, (started, ended, sampler.times[:1])
+    assert max(gaps) < MAX_SAMPLE_GAP_S, f"the /proc sampler paused {max(gaps):.1f} s"
+    assert sampler.loopback_seen > 0 and cloud.pid in sampler.pids_seen
     print(
         f"glue python shell job: {glue_state}; /proc samples: {sampler.samples}, "
         f"loopback connections seen: {sampler.loopback_seen}, processes watched: {len(sampler.pids_seen)}"

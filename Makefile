@@ -207,11 +207,11 @@ release: setup
 # session, and every pytest-xdist worker (-n), has a private localcloud of its own.
 test: setup chromium precommit test-units test-labs
 
-# UNIT_WORKERS=2 (or more, on a machine with cores to spare) spreads the test files over that
-# many pytest-xdist workers, whole files each, the longest first (conftest.py LONGEST_FILES;
-# --no-loadscope-reorder keeps that order) so the workers finish together; 0 (the default) runs
-# them in this process.
-UNIT_WORKERS ?= 0
+# The test files are spread over UNIT_WORKERS pytest-xdist workers (2 by default: the tests mostly
+# wait on servers they start, so two overlap well even on 2 cores), whole files each, the longest
+# first (conftest.py LONGEST_FILES; --no-loadscope-reorder keeps that order) so the workers finish
+# together; UNIT_WORKERS=0 runs them in this process.
+UNIT_WORKERS ?= 2
 test-units:
 	$(BIN)/python -m pytest tests/ -q -m "not exercise_notebook" -n $(UNIT_WORKERS) --dist loadfile --no-loadscope-reorder --durations=5
 

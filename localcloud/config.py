@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import socket
 from dataclasses import dataclass
@@ -50,11 +51,27 @@ def port() -> int:
     return requested_port() or DEFAULT_PORT
 
 
+# Below the gates' endpoint ports (20000-32767, tcpgate.GATE_PORTS) and Linux's ephemeral range
+# (32768-60999), from which the OS gives client sockets their local port.
+FREE_PORTS = (10000, 20000)
+_PORT_DRAWS = random.SystemRandom()  # never the global generator: seeded ids must not move
+
+
 def free_port() -> int:
-    """A TCP port on HOST nobody listens on right now (servers behind gates, private test clouds)."""
-    with socket.socket() as s:
+    """A TCP port on HOST nobody listens on right now (the daemon's, servers behind gates, private
+    test clouds), outside the ephemeral range: while its server is down (a restart), no outgoing
+    connection can sit on it. An OS-chosen port had been taken that way by the other pytest-xdist
+    worker between a test's kill -9 and its restart (test_persistence)."""
+    for _ in range(200):
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, _PORT_DRAWS.randrange(*FREE_PORTS)))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    with socket.socket() as s:  # every port tried was taken: any port the OS gives
         s.bind((HOST, 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def endpoint(p: int | None = None) -> str:

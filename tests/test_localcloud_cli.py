@@ -529,3 +529,12 @@ def test_no_orphan_processes_after_databases_stop_or_localcloud_stops(own_lc):
     assert _wait_dead(daemon)
     assert all(_wait_dead(pid) for pid in pids), [pid for pid in pids if _pid_alive(pid)]
     assert _procs_using(own_lc.lab_dir) == []
+
+
+def test_free_ports_are_below_the_ephemeral_range():
+    """A restarted server finds its port free: no outgoing connection can have taken it meanwhile."""
+    from localcloud import config
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = {free_port() for _ in range(20)}
+    assert all(config.FREE_PORTS[0] <= p < config.FREE_PORTS[1] < low for p in ports), ports

@@ -125,23 +125,22 @@ def _start_localcloud() -> None:
     _state.update(status=json.loads(out))
 
 
-def _needs_localcloud_now(item) -> bool:
-    """A notebook cell needs it only when its code runs (the kernel starts in its setup), unless
-    --lab-fresh-each resets localcloud there; a test's fixtures may call it in setup."""
-    if "lab_dir" not in _state or "status" in _state or item.get_closest_marker("no_localcloud") is not None:
-        return False
-    return not hasattr(item, "cell") or item.config.getoption("--lab-fresh-each")
+def _not_up_yet(item) -> bool:
+    """This item may use the session's localcloud, and it has not been waited for yet."""
+    return "lab_dir" in _state and "status" not in _state and item.get_closest_marker("no_localcloud") is None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item):
-    if "lab_dir" in _state and "status" not in _state and item.get_closest_marker("no_localcloud") is None:
+    if _not_up_yet(item):
         _start_localcloud()
 
 
 @pytest.hookimpl(tryfirst=True)  # before fixtures are set up: they may call localcloud
 def pytest_runtest_setup(item):
-    if _needs_localcloud_now(item):
+    # A notebook cell needs it only when its code runs (nbval starts the kernel in setup), unless
+    # --lab-fresh-each resets localcloud here; a test's fixtures may call it in setup.
+    if _not_up_yet(item) and (not hasattr(item, "cell") or item.config.getoption("--lab-fresh-each")):
         _start_localcloud()
     if not item.config.getoption("--lab-fresh-each") or not hasattr(item, "cell"):
         return
